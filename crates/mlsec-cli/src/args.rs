@@ -14,18 +14,19 @@
 //! variable that is set but empty as unset (a CI input left blank arrives as an empty variable)
 //! and hand back the [`ArgMatches`] so that settings can tell a flag from an environment variable.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::builder::BoolishValueParser;
+use clap::builder::{BoolishValueParser, Resettable};
 use clap::{ArgAction, ArgMatches, Command, CommandFactory, FromArgMatches};
 
 use crate::FailOn;
 
 /// Options every mlsec binary takes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
-#[command(next_help_heading = "Global options")]
+// `about = None`: this doc comment must not become the `--help` text of a binary without one.
+#[command(next_help_heading = "Global options", about = None, long_about = None)]
 pub struct GlobalArgs {
     /// Read settings from FILE instead of discovering mlsec.toml, .mlsec.toml or pyproject.toml
     /// ([tool.mlsec]) in the target directory and its parents
@@ -59,14 +60,12 @@ impl GlobalArgs {
 
     /// Whether to colour what goes to stderr (logs, errors), reading `NO_COLOR` and `TERM`.
     pub fn color_stderr(&self) -> bool {
-        self.color_choice()
-            .resolve(std::io::stderr().is_terminal(), |k| std::env::var_os(k))
+        self.color_choice().resolve(std::io::stderr().is_terminal(), |k| std::env::var_os(k))
     }
 
     /// Whether to colour what goes to stdout, reading `NO_COLOR` and `TERM`.
     pub fn color_stdout(&self) -> bool {
-        self.color_choice()
-            .resolve(std::io::stdout().is_terminal(), |k| std::env::var_os(k))
+        self.color_choice().resolve(std::io::stdout().is_terminal(), |k| std::env::var_os(k))
     }
 }
 
@@ -132,17 +131,11 @@ impl ColorChoice {
 ///
 /// Resolve it against `mlsec.toml` with [`GateSettings::resolve`](crate::GateSettings::resolve).
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
-#[command(next_help_heading = "Gate options")]
+#[command(next_help_heading = "Gate options", about = None, long_about = None)]
 pub struct GateArgs {
     /// Exit 1 when a finding has this severity or a higher one; `none` only reports
     /// [default: `fail-on` in mlsec.toml, else high]
-    #[arg(
-        long,
-        value_name = "SEVERITY",
-        env = "MLSEC_FAIL_ON",
-        value_enum,
-        ignore_case = true
-    )]
+    #[arg(long, value_name = "SEVERITY", env = "MLSEC_FAIL_ON", value_enum, ignore_case = true)]
     pub fail_on: Option<FailOn>,
 
     /// Report findings but exit 0 whatever they are; errors still exit 2
@@ -204,11 +197,8 @@ pub fn command<C: CommandFactory>() -> Command {
 /// an empty one; clap would otherwise read `MLSEC_FAIL_ON=` as the invalid value `""`.
 pub fn ignore_empty_env(cmd: Command) -> Command {
     cmd.mut_args(|arg| {
-        let empty = arg
-            .get_env()
-            .and_then(std::env::var_os)
-            .is_some_and(|value| value.is_empty());
-        if empty { arg.env(None::<&OsStr>) } else { arg }
+        let empty = arg.get_env().and_then(std::env::var_os).is_some_and(|value| value.is_empty());
+        if empty { arg.env(Resettable::Reset) } else { arg }
     })
     .mut_subcommands(ignore_empty_env)
 }
@@ -257,7 +247,7 @@ mod tests {
     /// Parses with every environment fallback removed, so that the caller's environment cannot
     /// change the outcome (environment handling is tested in `tests/env.rs`, in child processes).
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        let mut cmd = Cli::command().mut_args(|a| a.env(None::<&OsStr>));
+        let mut cmd = Cli::command().mut_args(|a| a.env(Resettable::Reset));
         let matches = cmd.try_get_matches_from_mut(args)?;
         Cli::from_arg_matches(&matches)
     }
@@ -336,6 +326,9 @@ mod tests {
     #[test]
     fn help_has_headings_and_env_names() {
         let help = Cli::command().render_long_help().to_string();
+        // The groups' own doc comments are not the command's description.
+        assert!(!help.contains("The gate:"), "{help}");
+        assert!(!help.contains("Options every mlsec binary takes"), "{help}");
         for needle in [
             "Global options:",
             "Gate options:",
@@ -362,12 +355,7 @@ mod tests {
     #[test]
     fn color_honours_no_color_and_terminal() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(name, _)| *name == k)
-                    .map(|(_, v)| OsString::from(v))
-            }
+            move |k: &str| pairs.iter().find(|(name, _)| *name == k).map(|(_, v)| OsString::from(v))
         };
         assert!(ColorChoice::Auto.resolve(true, env(&[])));
         assert!(!ColorChoice::Auto.resolve(false, env(&[])));

@@ -24,7 +24,7 @@
 //! ```
 //!
 //! The `hint:` line appears when some error in the chain carries one: a [`WithHint`] (attach one
-//! with [`HintExt::hint`]) or a [`ConfigError`](crate::ConfigError) (which knows its own hints).
+//! with [`HintExt::hint`]) or a [`ConfigError`] (which knows its own hints).
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -57,11 +57,7 @@ impl ExitStatus {
     /// [`Findings`](ExitStatus::Findings) when the gate failed, else
     /// [`Success`](ExitStatus::Success).
     pub const fn from_gate(failed: bool) -> Self {
-        if failed {
-            ExitStatus::Findings
-        } else {
-            ExitStatus::Success
-        }
+        if failed { ExitStatus::Findings } else { ExitStatus::Success }
     }
 }
 
@@ -94,11 +90,7 @@ impl std::process::Termination for ExitStatus {
 pub fn placeholder_main(message: &str) -> ExitCode {
     let mut stderr = io::stderr().lock();
     // Nothing sensible is left to do if stderr itself is gone; the exit code still says 2.
-    let _ = if message.ends_with('\n') {
-        stderr.write_all(message.as_bytes())
-    } else {
-        writeln!(stderr, "{message}")
-    };
+    let _ = if message.ends_with('\n') { stderr.write_all(message.as_bytes()) } else { writeln!(stderr, "{message}") };
     ExitStatus::Error.into()
 }
 
@@ -154,11 +146,7 @@ pub fn find_hint(err: &anyhow::Error) -> Option<String> {
 
 /// Whether `err` was caused by a broken pipe (the reader of our output went away).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+    err.chain().any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
 }
 
 /// Maps the result of a binary's `run` to its exit code: the status on success, `0` (silently) for
@@ -184,14 +172,8 @@ pub struct WithHint {
 
 impl WithHint {
     /// Wraps `error` with `hint`.
-    pub fn new(
-        error: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
-        hint: impl Into<String>,
-    ) -> Self {
-        WithHint {
-            source: error.into(),
-            hint: hint.into(),
-        }
+    pub fn new(error: impl Into<Box<dyn StdError + Send + Sync + 'static>>, hint: impl Into<String>) -> Self {
+        WithHint { source: error.into(), hint: hint.into() }
     }
 
     /// The hint (without the `hint: ` prefix).
@@ -300,10 +282,7 @@ mod tests {
     #[test]
     fn without_hint_there_is_no_hint_line() {
         let err = anyhow::anyhow!("disk full").context("writing report");
-        assert_eq!(
-            render_error(&err),
-            "error: writing report\n  caused by: disk full\n"
-        );
+        assert_eq!(render_error(&err), "error: writing report\n  caused by: disk full\n");
         assert_eq!(find_hint(&err), None);
     }
 
@@ -319,10 +298,7 @@ mod tests {
 
     #[test]
     fn outermost_hint_wins() {
-        let err = Err::<(), _>("inner")
-            .hint("inner hint")
-            .with_hint(|| "outer hint")
-            .unwrap_err();
+        let err = Err::<(), _>("inner").hint("inner hint").with_hint(|| "outer hint").unwrap_err();
         assert_eq!(err.hint(), "outer hint");
     }
 
@@ -346,8 +322,7 @@ mod tests {
 
     #[test]
     fn broken_pipe_is_success_other_errors_are_two() {
-        let pipe = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe))
-            .context("writing SARIF to stdout");
+        let pipe = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe)).context("writing SARIF to stdout");
         assert!(is_broken_pipe(&pipe));
         assert_eq!(finish(Err(pipe)), ExitCode::SUCCESS);
 

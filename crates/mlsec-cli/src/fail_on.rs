@@ -79,7 +79,7 @@ impl fmt::Display for FailOn {
 /// Error for a `fail-on` value that is neither a severity nor `none`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid fail-on value `{value}` (expected one of: critical, high, medium, unknown, low, info, none)"
+    "`{value}` is neither a severity nor `none` (expected one of: critical, high, medium, unknown, low, info, none)"
 )]
 pub struct ParseFailOnError {
     value: String,
@@ -94,12 +94,7 @@ impl FromStr for FailOn {
         if trimmed.eq_ignore_ascii_case("none") || trimmed.eq_ignore_ascii_case("off") {
             return Ok(FailOn::None);
         }
-        trimmed
-            .parse::<Severity>()
-            .map(FailOn::Severity)
-            .map_err(|_| ParseFailOnError {
-                value: s.to_owned(),
-            })
+        trimmed.parse::<Severity>().map(FailOn::Severity).map_err(|_| ParseFailOnError { value: s.to_owned() })
     }
 }
 
@@ -192,9 +187,6 @@ mod tests {
             assert_eq!(<FailOn as ValueEnum>::from_str(value.as_str(), false), Ok(value));
         }
         assert_eq!(<FailOn as ValueEnum>::from_str("off", false), Ok(FailOn::None));
-        assert_eq!(
-            <FailOn as ValueEnum>::from_str("HIGH", true),
-            Ok(FailOn::Severity(Severity::High))
-        );
+        assert_eq!(<FailOn as ValueEnum>::from_str("HIGH", true), Ok(FailOn::Severity(Severity::High)));
     }
 }

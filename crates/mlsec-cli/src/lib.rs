@@ -45,6 +45,8 @@
 //! }
 //! ```
 #![deny(missing_docs)]
+// Tests may unwrap: a panic is how they fail.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod args;
 pub mod config;
@@ -53,74 +55,9 @@ mod fail_on;
 
 pub use args::{ColorChoice, GateArgs, GlobalArgs, Verbosity};
 pub use config::{
-    Config, ConfigError, ConfigFile, ConfigFormat, GateSettings, GateSources, ReportConfig,
-    ReportSettings, ReportSources, Source, SuppressionEntry, ToolSection,
+    Config, ConfigError, ConfigFile, ConfigFormat, GateSettings, GateSources, ReportConfig, ReportSettings,
+    ReportSources, Source, SuppressionEntry, ToolSection,
 };
 pub use exit::{ExitStatus, HintExt, WithHint};
 pub use fail_on::{FailOn, ParseFailOnError};
 pub use mlsec_findings::Severity;
-
-// TEMPORARY stand-in while mlsec-findings is being written; removed once it compiles.
-#[allow(missing_docs, unreachable_pub, dead_code)]
-mod mlsec_findings {
-    use std::fmt;
-    use std::str::FromStr;
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
-    #[serde(rename_all = "lowercase")]
-    pub enum Severity {
-        Info,
-        Low,
-        Unknown,
-        Medium,
-        High,
-        Critical,
-    }
-    impl Severity {
-        pub const ALL_DESC: [Severity; 6] = [
-            Severity::Critical,
-            Severity::High,
-            Severity::Medium,
-            Severity::Unknown,
-            Severity::Low,
-            Severity::Info,
-        ];
-        pub const fn as_str(self) -> &'static str {
-            match self {
-                Severity::Info => "info",
-                Severity::Low => "low",
-                Severity::Unknown => "unknown",
-                Severity::Medium => "medium",
-                Severity::High => "high",
-                Severity::Critical => "critical",
-            }
-        }
-    }
-    impl fmt::Display for Severity {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[derive(Debug)]
-    pub struct ParseScaleError;
-    impl fmt::Display for ParseScaleError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("unknown severity")
-        }
-    }
-    impl std::error::Error for ParseScaleError {}
-    impl FromStr for Severity {
-        type Err = ParseScaleError;
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(match s.trim().to_ascii_lowercase().as_str() {
-                "critical" => Severity::Critical,
-                "high" => Severity::High,
-                "medium" => Severity::Medium,
-                "low" => Severity::Low,
-                "info" | "informational" | "none" | "note" => Severity::Info,
-                "unknown" => Severity::Unknown,
-                _ => return Err(ParseScaleError),
-            })
-        }
-    }
-}

@@ -497,7 +497,8 @@ pub struct Suppression {
     pub status: SuppressionStatus,
     /// Why.
     pub justification: Option<String>,
-    /// Last day the suppression applies (inclusive).
+    /// The day the suppression stops applying (exclusive, UTC): it suppresses up to the day
+    /// before, like Trivy's `exp:` and the `expires` of `mlsec.toml`.
     pub expires: Option<time::Date>,
     /// Where it came from (`mlsec.toml`, `.trivyignore`, `nosec`, `baseline`).
     pub source: Option<String>,
@@ -517,12 +518,12 @@ impl Suppression {
 
     /// Whether this suppression applies on `today`.
     pub fn is_effective(&self, today: time::Date) -> bool {
-        self.status == SuppressionStatus::Accepted && self.expires.is_none_or(|d| today <= d)
+        self.status == SuppressionStatus::Accepted && self.expires.is_none_or(|d| today < d)
     }
 
     /// Whether it has an expiry that has passed on `today`.
     pub fn is_expired(&self, today: time::Date) -> bool {
-        self.expires.is_some_and(|d| today > d)
+        self.expires.is_some_and(|d| today >= d)
     }
 }
 

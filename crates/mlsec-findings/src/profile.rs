@@ -263,21 +263,21 @@ fn validate_result(c: &mut Ctx, res: &Value, p: &str, rules: &[Value], rule_cat:
             }
         }
     }
-    if let Some(msg) = res.pointer("/message/text").and_then(Value::as_str) {
-        if redact::mask_secrets(msg) != msg {
-            c.err(format!("{p}/message"), "message holds an unredacted secret value");
-        }
+    if let Some(msg) = res.pointer("/message/text").and_then(Value::as_str)
+        && redact::mask_secrets(msg) != msg
+    {
+        c.err(format!("{p}/message"), "message holds an unredacted secret value");
     }
     for (si, sp) in
         res.get("suppressions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default().iter().enumerate()
     {
-        if let Some(d) = sp.pointer(&format!("/properties/{}", keys::EXPIRES.replace('/', "~1"))) {
-            if d.as_str().and_then(sarif::parse_date).is_none() {
-                c.err(
-                    format!("{p}/suppressions/{si}/properties"),
-                    format!("`{}` {d} is not a YYYY-MM-DD date", keys::EXPIRES),
-                );
-            }
+        if let Some(d) = sp.pointer(&format!("/properties/{}", keys::EXPIRES.replace('/', "~1")))
+            && d.as_str().and_then(sarif::parse_date).is_none()
+        {
+            c.err(
+                format!("{p}/suppressions/{si}/properties"),
+                format!("`{}` {d} is not a YYYY-MM-DD date", keys::EXPIRES),
+            );
         }
     }
 }

@@ -168,6 +168,7 @@ fn bandit_run() -> Run {
     run
 }
 
+#[allow(clippy::too_many_arguments)] // a table of realistic advisories reads best flat
 fn vuln(
     id: &str,
     pkg: &str,
@@ -376,4 +377,9 @@ pub fn scaled(per_run: usize) -> FindingsFile {
             .collect();
     }
     FindingsFile { runs }
+}
+
+/// The sample split as the tools write it: `(tool short name, one-run findings file)`.
+pub fn per_tool() -> Vec<(String, FindingsFile)> {
+    sample().runs.into_iter().map(|r| (r.short_name().to_owned(), FindingsFile { runs: vec![r] })).collect()
 }

@@ -211,7 +211,11 @@ fn run_to_sarif(run: &Run) -> s::Run {
 }
 
 fn location_to_sarif(l: &Location, category: Category) -> s::Location {
-    let has_region = l.start_line.is_some() || l.snippet.is_some() || l.start_column.is_some();
+    let has_region = l.start_line.is_some()
+        || l.start_column.is_some()
+        || l.end_line.is_some()
+        || l.end_column.is_some()
+        || l.snippet.is_some();
     s::Location {
         physical_location: Some(s::PhysicalLocation {
             artifact_location: Some(s::ArtifactLocation {
@@ -334,6 +338,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FindingsError> {
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
     tmp.flush().map_err(io)?;
+    // A temp file is created 0600; a report is an ordinary file (keep an existing file's mode).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).map_err(io)?;
+    }
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! and path glob, recorded on the finding as an external suppression with its expiry. An expired
 //! suppression stays in the file (so the report can say it expired) but no longer suppresses.
 
-use globset::{Glob, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher};
 
 use crate::model::{Finding, FindingsFile, Suppression, SuppressionKind, SuppressionStatus};
 
@@ -17,7 +17,7 @@ pub struct SuppressRule {
     pub path: Option<GlobMatcher>,
     /// Why; required.
     pub reason: String,
-    /// Last day it applies.
+    /// The day it stops applying (exclusive).
     pub expires: Option<time::Date>,
 }
 
@@ -40,7 +40,9 @@ impl SuppressRule {
     ) -> Result<SuppressRule, GlobError> {
         let path = path
             .map(|g| {
-                Glob::new(g)
+                GlobBuilder::new(g)
+                    .literal_separator(true)
+                    .build()
                     .map(|g| g.compile_matcher())
                     .map_err(|e| GlobError { glob: g.to_owned(), message: e.kind().to_string() })
             })
@@ -111,9 +113,11 @@ mod tests {
         .expect("glob");
         assert_eq!(apply(&mut file, &[rule], "mlsec.toml"), 1);
         let fs = &file.runs[0].findings;
-        assert!(fs[0].is_suppressed(date!(2026 - 01 - 31)));
-        assert!(!fs[0].is_suppressed(date!(2026 - 02 - 01)), "expired the day after");
+        assert!(fs[0].is_suppressed(date!(2026 - 01 - 30)));
+        assert!(!fs[0].is_suppressed(date!(2026 - 01 - 31)), "expires on the day given");
         assert!(!fs[1].is_suppressed(date!(2026 - 01 - 01)));
         assert!(SuppressRule::new(None, None, Some("a[b"), "x".into(), None).is_err());
+        let one_level = SuppressRule::new(None, None, Some("tests/*.py"), "x".into(), None).expect("glob");
+        assert!(!one_level.matches(&fs[0]), "`*` stays within one path segment");
     }
 }

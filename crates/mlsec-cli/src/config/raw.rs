@@ -46,7 +46,7 @@ pub(super) struct RawReport {
 pub(super) struct RawSuppress {
     pub(super) rule: Option<String>,
     pub(super) fingerprint: Option<String>,
-    pub(super) path: Option<String>,
+    pub(super) path: Option<Spanned<String>>,
     pub(super) reason: Spanned<String>,
     /// A TOML local date (`2025-06-30`) or a string (`"2025-06-30"`).
     pub(super) expires: Option<Spanned<toml::Value>>,

@@ -1,0 +1,332 @@
+//! `mlsec`: merge, gate, report and validate findings of the mlsec tools.
+//!
+//! The binary is a thin shell over [`run`]; each subcommand lives in its own function here and
+//! does only orchestration: reading, the findings library's operations, the renderers, writing.
+#![deny(missing_docs)]
+
+pub mod cli;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::ArgMatches;
+use mlsec_cli::config::{Config, GateSettings, ReportSettings, Source};
+use mlsec_cli::{ExitStatus, FailOn, GlobalArgs, Verbosity};
+use mlsec_findings::gate::{GatePolicy, Verdict};
+use mlsec_findings::suppress::SuppressRule;
+use mlsec_findings::{FindingsError, FindingsFile, baseline, merge, profile, sarif, suppress};
+use mlsec_report::{RenderContext, ReportOptions};
+
+use crate::cli::{Cli, Command, GateCmd, InputArgs, MergeArgs, ReportCmd, ValidateArgs};
+
+/// Run the command line; the exit status on success, an error (exit 2) otherwise.
+pub fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
+    let sub = matches.subcommand().map(|(_, m)| m).unwrap_or(matches);
+    match &cli.command {
+        Command::Merge(a) => merge_cmd(&cli.global, a),
+        Command::Gate(a) => gate_cmd(&cli.global, a, sub),
+        Command::Report(a) => report_cmd(&cli.global, a, sub),
+        Command::Validate(a) => validate_cmd(&cli.global, a),
+    }
+}
+
+/// An error with a hint line.
+fn fail<T>(message: String, hint: &str) -> Result<T> {
+    Err(anyhow::Error::new(mlsec_cli::WithHint::new(message, hint)))
+}
+
+/// Attach the findings library's hint to its error.
+fn findings_err(e: FindingsError) -> anyhow::Error {
+    match e.hint() {
+        Some(h) => anyhow::Error::new(mlsec_cli::WithHint::new(e, h)),
+        None => anyhow::Error::new(e),
+    }
+}
+
+fn read_inputs(input: &InputArgs) -> Result<Vec<FindingsFile>> {
+    let limit = input.max_input_mib.saturating_mul(1024 * 1024);
+    input.inputs.iter().map(|p| sarif::read_file(p, limit).map_err(findings_err)).collect()
+}
+
+fn stderr_line(global: &GlobalArgs, text: &str) {
+    if global.verbosity() != Verbosity::Quiet {
+        let _ = writeln!(io::stderr().lock(), "{text}");
+    }
+}
+
+/// Today's date (UTC) for suppression expiry; `MLSEC_TODAY=YYYY-MM-DD` pins it for reproducible
+/// reports and tests.
+fn today() -> Result<time::Date> {
+    match std::env::var("MLSEC_TODAY") {
+        Ok(s) if !s.is_empty() => match sarif::parse_date(&s) {
+            Some(d) => Ok(d),
+            None => fail(
+                format!("MLSEC_TODAY={s:?} is not a YYYY-MM-DD date"),
+                "unset MLSEC_TODAY or give a date like 2026-12-31",
+            ),
+        },
+        _ => Ok(time::OffsetDateTime::now_utc().date()),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn check_not_input(out: &Path, inputs: &[PathBuf], force: bool) -> Result<()> {
+    if !force && out != Path::new("-") && inputs.iter().any(|i| same_file(out, i)) {
+        return fail(
+            format!("output {} is also an input; refusing to overwrite it", out.display()),
+            "write elsewhere, or pass --force to overwrite the input",
+        );
+    }
+    Ok(())
+}
+
+/// Write to a file atomically, or to stdout for `-`.
+fn write_output(path: &Path, content: &str) -> Result<()> {
+    if path == Path::new("-") {
+        let mut out = io::stdout().lock();
+        out.write_all(content.as_bytes()).context("writing to stdout")?;
+        return out.flush().context("writing to stdout");
+    }
+    sarif::write_atomic(path, content.as_bytes()).map_err(findings_err)
+}
+
+fn merge_cmd(global: &GlobalArgs, a: &MergeArgs) -> Result<ExitStatus> {
+    check_not_input(&a.output, &a.input.inputs, a.force)?;
+    let files = read_inputs(&a.input)?;
+    let (merged, stats) = merge::merge(files).map_err(findings_err)?;
+    write_output(&a.output, &sarif::to_json(&merged))?;
+    stderr_line(
+        global,
+        &format!(
+            "mlsec merge: {} file(s), {} run(s), {} finding(s) -> {} ({} duplicate(s) folded)",
+            a.input.inputs.len(),
+            stats.runs,
+            stats.findings_in,
+            stats.findings_out,
+            stats.duplicates
+        ),
+    );
+    Ok(ExitStatus::Success)
+}
+
+/// What gate and report share: config, merged findings with suppressions and baseline applied,
+/// and the gate policy.
+struct Prepared {
+    file: FindingsFile,
+    settings: GateSettings,
+    config: Config,
+    policy: GatePolicy,
+}
+
+fn in_pull_request() -> bool {
+    let gh = std::env::var("GITHUB_EVENT_NAME").is_ok_and(|e| e.starts_with("pull_request"));
+    let gl = std::env::var("CI_MERGE_REQUEST_IID").is_ok_and(|v| !v.is_empty());
+    gh || gl
+}
+
+fn prepare(global: &GlobalArgs, input: &InputArgs, gate: &mlsec_cli::GateArgs, matches: &ArgMatches) -> Result<Prepared> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let config = Config::load(global.config.as_deref(), &cwd)?;
+    let settings = GateSettings::resolve_with_matches(gate, matches, &config);
+    let today = today()?;
+
+    let files = read_inputs(input)?;
+    let (mut file, _) = merge::merge(files).map_err(findings_err)?;
+
+    let rules = config
+        .suppressions()
+        .iter()
+        .map(|s| {
+            SuppressRule::new(s.rule.clone(), s.fingerprint.clone(), s.path.as_deref(), s.reason.clone(), s.expires)
+                .with_context(|| {
+                    let file = config.file.as_ref().map_or_else(|| "config".to_owned(), |f| f.path.display().to_string());
+                    format!("{file}:{}: [[suppress]]", s.line.unwrap_or(0))
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if !rules.is_empty() {
+        let source = config.file.as_ref().map_or_else(|| "mlsec.toml".to_owned(), |f| {
+            f.path.file_name().map_or_else(|| "mlsec.toml".to_owned(), |n| n.to_string_lossy().into_owned())
+        });
+        suppress::apply(&mut file, &rules, &source);
+    }
+
+    let mut new_only = settings.new_only;
+    if let Some(base) = &settings.baseline {
+        let limit = input.max_input_mib.saturating_mul(1024 * 1024);
+        let base_file = sarif::read_file(base, limit).map_err(findings_err).context("reading the baseline")?;
+        let stats = baseline::apply(&mut file, &base_file, false);
+        // PR gates default to new findings only (DESIGN.md §4.6) unless set explicitly.
+        if settings.sources.new_only == Source::Default && in_pull_request() {
+            new_only = true;
+        }
+        stderr_line(
+            global,
+            &format!(
+                "mlsec: baseline {}: {} new, {} unchanged, {} updated, {} gone",
+                base.display(),
+                stats.new,
+                stats.unchanged,
+                stats.updated,
+                stats.absent
+            ),
+        );
+    } else if settings.new_only {
+        return fail(
+            "--new-only needs a baseline to compare against".to_owned(),
+            "pass --baseline FILE (e.g. the findings of the default branch), or drop --new-only",
+        );
+    }
+
+    let fail_on = match settings.fail_on {
+        FailOn::Severity(s) => Some(s),
+        FailOn::None => None,
+    };
+    let policy = GatePolicy { fail_on, new_only, max_findings: settings.max_findings, today };
+    Ok(Prepared { file, settings, config, policy })
+}
+
+fn exit_for(verdict: Verdict, settings: &GateSettings) -> ExitStatus {
+    match verdict {
+        Verdict::ToolError => ExitStatus::Error,
+        Verdict::Fail if settings.is_report_only() => ExitStatus::Success,
+        Verdict::Fail => ExitStatus::Findings,
+        Verdict::Pass => ExitStatus::Success,
+    }
+}
+
+fn report_options(config: &Config, details_url: Option<String>) -> ReportOptions {
+    let rs = ReportSettings::resolve(config);
+    let defaults = ReportOptions::default();
+    ReportOptions {
+        markdown_max_chars: rs.markdown_max_chars,
+        annotations_per_level: usize::from(rs.annotations_per_level),
+        top_findings: rs.top_findings,
+        html_title: rs.html_title.unwrap_or(defaults.html_title),
+        generated_at: time::OffsetDateTime::now_utc(),
+        details_url,
+        ..defaults
+    }
+}
+
+fn gate_cmd(global: &GlobalArgs, a: &GateCmd, matches: &ArgMatches) -> Result<ExitStatus> {
+    let p = prepare(global, &a.input, &a.gate, matches)?;
+    let ctx = RenderContext::new(&p.file, p.policy, report_options(&p.config, None));
+    stderr_line(global, mlsec_report::text::render(&ctx, a.top).trim_end());
+    Ok(exit_for(ctx.outcome.verdict, &p.settings))
+}
+
+fn report_cmd(global: &GlobalArgs, a: &ReportCmd, matches: &ArgMatches) -> Result<ExitStatus> {
+    let outputs = [&a.sarif, &a.codequality, &a.junit, &a.markdown, &a.html];
+    for out in outputs.into_iter().flatten() {
+        check_not_input(out, &a.input.inputs, a.force)?;
+    }
+    let stdout_users = [&a.sarif, &a.markdown].into_iter().flatten().filter(|p| p.as_path() == Path::new("-")).count()
+        + usize::from(a.github_annotations);
+    if stdout_users > 1 {
+        bail!("only one output can go to stdout (got {stdout_users}: `-` outputs and --github-annotations)");
+    }
+    if outputs.iter().all(|o| o.is_none()) && a.gitlab_dir.is_none() && !a.github_annotations {
+        return fail(
+            "no output asked for".to_owned(),
+            "add one or more of --sarif, --gitlab-dir, --codequality, --junit, --markdown, --html, --github-annotations",
+        );
+    }
+    let p = prepare(global, &a.input, &a.gate, matches)?;
+    let ctx = RenderContext::new(&p.file, p.policy, report_options(&p.config, a.details_url.clone()));
+
+    let mut written = Vec::new();
+    if let Some(path) = &a.sarif {
+        write_output(path, &mlsec_report::sarif::render(&ctx))?;
+        written.push(path.display().to_string());
+    }
+    if let Some(dir) = &a.gitlab_dir {
+        for r in mlsec_report::gitlab::render(&ctx) {
+            let path = dir.join(r.file_name);
+            write_output(&path, &r.json)?;
+            written.push(path.display().to_string());
+        }
+    }
+    if let Some(path) = &a.codequality {
+        write_output(path, &mlsec_report::codequality::render(&ctx))?;
+        written.push(path.display().to_string());
+    }
+    if let Some(path) = &a.junit {
+        write_output(path, &mlsec_report::junit::render(&ctx))?;
+        written.push(path.display().to_string());
+    }
+    if let Some(path) = &a.markdown {
+        write_output(path, &mlsec_report::markdown::render(&ctx))?;
+        written.push(path.display().to_string());
+    }
+    if let Some(path) = &a.html {
+        write_output(path, &mlsec_report::html::render(&ctx))?;
+        written.push(path.display().to_string());
+    }
+    if a.github_annotations {
+        write_output(Path::new("-"), &mlsec_report::annotations::render(&ctx))?;
+    }
+    let files: Vec<_> = written.iter().filter(|w| w.as_str() != "-").cloned().collect();
+    if !files.is_empty() {
+        stderr_line(global, &format!("mlsec report: wrote {}", files.join(", ")));
+    }
+    // Rendering succeeded; the gate is `mlsec gate`'s job, but a tool error is never hidden.
+    Ok(if ctx.outcome.verdict == Verdict::ToolError { ExitStatus::Error } else { ExitStatus::Success })
+}
+
+fn validate_cmd(global: &GlobalArgs, a: &ValidateArgs) -> Result<ExitStatus> {
+    let limit = a.input.max_input_mib.saturating_mul(1024 * 1024);
+    let mut failed = 0usize;
+    let mut err = io::stderr().lock();
+    for path in &a.input.inputs {
+        let checked = std::fs::metadata(path)
+            .map_err(|source| FindingsError::Io { path: path.clone(), source })
+            .and_then(|m| {
+                if m.len() > limit {
+                    Err(FindingsError::TooLarge { path: path.clone(), size: m.len(), limit })
+                } else {
+                    std::fs::read(path).map_err(|source| FindingsError::Io { path: path.clone(), source })
+                }
+            })
+            .and_then(|bytes| profile::validate_bytes(&bytes, path));
+        match checked {
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(err, "error: {e}");
+                if let Some(h) = e.hint() {
+                    let _ = writeln!(err, "hint: {h}");
+                }
+            }
+            Ok(v) if v.is_empty() => {
+                if global.verbosity() != Verbosity::Quiet {
+                    let _ = writeln!(err, "{}: ok (SARIF 2.1.0, mlsec profile v1)", path.display());
+                }
+            }
+            Ok(v) => {
+                failed += 1;
+                let _ = writeln!(err, "error: {}: {} profile violation(s)", path.display(), v.len());
+                for violation in v.iter().take(a.max_violations) {
+                    let _ = writeln!(err, "  {violation}");
+                }
+                if v.len() > a.max_violations {
+                    let _ = writeln!(err, "  … and {} more", v.len() - a.max_violations);
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        let _ = writeln!(
+            err,
+            "hint: the mlsec profile is described in docs/findings-format.md; SARIF from other tools can still be merged and reported"
+        );
+        return Ok(ExitStatus::Error);
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,269 @@
+//! Black-box tests of the `mlsec` binary: exit codes, outputs, config precedence, bad input.
+//! `MLSEC_TEST_PROGRAM` runs the same suite against another build (e.g. the release binary).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn examples() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/findings");
+    let mut v: Vec<_> = std::fs::read_dir(&dir)
+        .expect("examples/findings")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sarif"))
+        .collect();
+    v.sort();
+    assert_eq!(v.len(), 6, "six example tools");
+    v
+}
+
+/// A command in a clean temp dir, with no CI or MLSEC_ variables leaking in from the host.
+fn mlsec(dir: &Path) -> Command {
+    let mut cmd = match std::env::var_os("MLSEC_TEST_PROGRAM") {
+        Some(p) => Command::new(p),
+        None => Command::cargo_bin("mlsec").expect("binary"),
+    };
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if k.starts_with("MLSEC_") || k.starts_with("GITHUB_") || k.starts_with("CI_") || k == "NO_COLOR" {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.env("MLSEC_TODAY", "2026-12-02");
+    cmd
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+fn read_json(p: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).expect("read")).expect("json")
+}
+
+#[test]
+fn merge_writes_one_valid_file_with_every_run() {
+    let d = tmp();
+    let out = d.path().join("all.sarif");
+    mlsec(d.path())
+        .arg("merge")
+        .args(examples())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(contains("6 run(s), 16 finding(s) -> 16"));
+    let v = read_json(&out);
+    assert_eq!(v["runs"].as_array().map(Vec::len), Some(6));
+    mlsec(d.path()).arg("validate").arg(&out).assert().success().stderr(contains("ok (SARIF 2.1.0, mlsec profile v1)"));
+}
+
+#[test]
+fn gate_exit_codes_follow_the_threshold() {
+    let d = tmp();
+    mlsec(d.path())
+        .arg("gate")
+        .args(examples())
+        .args(["--fail-on", "high"])
+        .assert()
+        .code(1)
+        .stderr(contains("mlsec gate: FAIL: 8 finding(s) at or above high"))
+        .stderr(contains("2 suppressed"));
+    mlsec(d.path()).arg("gate").args(examples()).args(["--fail-on", "none"]).assert().code(0);
+    mlsec(d.path()).arg("gate").args(examples()).arg("--exit-zero").assert().code(0);
+    // The budget: 3 criticals tolerated at `critical`, not 2.
+    mlsec(d.path()).arg("gate").args(examples()).args(["--fail-on", "critical", "--max-findings", "3"]).assert().code(0);
+    mlsec(d.path()).arg("gate").args(examples()).args(["--fail-on", "critical", "--max-findings", "2"]).assert().code(1);
+    mlsec(d.path()).arg("gate").args(examples()).args(["--fail-on", "bogus"]).assert().code(2);
+}
+
+#[test]
+fn a_failed_tool_run_is_exit_2_even_report_only() {
+    let d = tmp();
+    let text = std::fs::read_to_string(&examples()[0]).expect("read");
+    let broken = text.replacen("\"executionSuccessful\": true", "\"executionSuccessful\": false", 1);
+    assert_ne!(broken, text);
+    let p = d.path().join("broken.sarif");
+    std::fs::write(&p, broken).expect("write");
+    mlsec(d.path())
+        .arg("gate")
+        .arg(&p)
+        .arg("--exit-zero")
+        .assert()
+        .code(2)
+        .stderr(contains("did not complete"));
+}
+
+#[test]
+fn baseline_and_new_only() {
+    let d = tmp();
+    let ex = examples();
+    let base = d.path().join("base.sarif");
+    mlsec(d.path()).arg("merge").args(&ex).arg("-o").arg(&base).assert().success();
+    mlsec(d.path())
+        .arg("gate")
+        .args(&ex)
+        .arg("--baseline")
+        .arg(&base)
+        .arg("--new-only")
+        .assert()
+        .code(0)
+        .stderr(contains("0 new, 16 unchanged"));
+    // Without new-only the same findings still fail.
+    mlsec(d.path()).arg("gate").args(&ex).arg("--baseline").arg(&base).assert().code(1);
+    // A pull request defaults to new-only when a baseline is given.
+    mlsec(d.path()).arg("gate").args(&ex).arg("--baseline").arg(&base).env("GITHUB_EVENT_NAME", "pull_request").assert().code(0);
+    mlsec(d.path()).arg("gate").args(&ex).arg("--new-only").assert().code(2).stderr(contains("hint: pass --baseline"));
+}
+
+#[test]
+fn config_suppressions_precedence_and_errors() {
+    let d = tmp();
+    let ex = examples();
+    std::fs::write(
+        d.path().join("mlsec.toml"),
+        "fail-on = \"critical\"\n\n[[suppress]]\nrule = \"CVE-2025-32434\"\nreason = \"fixed in the next image\"\nexpires = \"2027-01-01\"\n\n[[suppress]]\nrule = \"CVE-2024-34359\"\nreason = \"not used\"\n\n[[suppress]]\npath = \"models/**\"\nreason = \"re-signed nightly\"\nexpires = \"2026-06-01\"\n",
+    )
+    .expect("write config");
+    // File: critical; two criticals suppressed, the third's suppression expired.
+    mlsec(d.path())
+        .arg("gate")
+        .args(&ex)
+        .assert()
+        .code(1)
+        .stderr(contains("FAIL: 2 finding(s) at or above critical"))
+        .stderr(contains("1 with an expired suppression"));
+    // Env beats the file, the flag beats env.
+    mlsec(d.path()).arg("gate").args(&ex).env("MLSEC_FAIL_ON", "none").assert().code(0);
+    mlsec(d.path()).arg("gate").args(&ex).env("MLSEC_FAIL_ON", "none").args(["--fail-on", "high"]).assert().code(1);
+    // An unknown key is an error naming the file and line.
+    std::fs::write(d.path().join("mlsec.toml"), "fail-on = \"high\"\nfail_onn = \"low\"\n").expect("write");
+    mlsec(d.path())
+        .arg("gate")
+        .args(&ex)
+        .assert()
+        .code(2)
+        .stderr(contains("mlsec.toml:2"))
+        .stderr(contains("fail_onn"));
+}
+
+#[test]
+fn report_writes_every_format_without_secrets() {
+    let d = tmp();
+    let o = d.path();
+    mlsec(o)
+        .arg("report")
+        .args(examples())
+        .arg("--sarif")
+        .arg(o.join("all.sarif"))
+        .arg("--gitlab-dir")
+        .arg(o.join("gl"))
+        .arg("--codequality")
+        .arg(o.join("cq.json"))
+        .arg("--junit")
+        .arg(o.join("junit.xml"))
+        .arg("--markdown")
+        .arg(o.join("summary.md"))
+        .arg("--html")
+        .arg(o.join("report.html"))
+        .assert()
+        .code(0)
+        .stderr(contains("mlsec report: wrote"));
+    let mut files = vec!["all.sarif", "cq.json", "junit.xml", "summary.md", "report.html"]
+        .into_iter()
+        .map(|f| o.join(f))
+        .collect::<Vec<_>>();
+    for f in ["gl-secret-detection-report.json", "gl-sast-report.json", "gl-dependency-scanning-report.json"] {
+        files.push(o.join("gl").join(f));
+    }
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        for secret in ["AKIAQYLPMN5HFIQR7XYZ", "hf_kTzQpLmNvBcXwErTyUiOpAsDfGhJkLzXcVbN", "Tr0ub4dor-and-3"] {
+            assert!(!text.contains(secret), "{} leaks a secret", f.display());
+        }
+    }
+    let ann = mlsec(o).arg("report").args(examples()).arg("--github-annotations").assert().success();
+    let stdout = String::from_utf8_lossy(&ann.get_output().stdout).into_owned();
+    assert!(stdout.lines().all(|l| l.starts_with("::")), "{stdout}");
+    assert!(stdout.lines().filter(|l| l.starts_with("::error")).count() <= 10);
+}
+
+#[test]
+fn report_refuses_to_overwrite_an_input_and_needs_an_output() {
+    let d = tmp();
+    let p = d.path().join("in.sarif");
+    std::fs::copy(&examples()[0], &p).expect("copy");
+    let before = std::fs::read(&p).expect("read");
+    mlsec(d.path()).arg("report").arg(&p).arg("--sarif").arg(&p).assert().code(2).stderr(contains("hint: write elsewhere"));
+    assert_eq!(std::fs::read(&p).expect("read"), before);
+    mlsec(d.path()).arg("merge").arg(&p).arg("-o").arg(&p).assert().code(2);
+    mlsec(d.path()).arg("report").arg(&p).assert().code(2).stderr(contains("no output asked for"));
+}
+
+#[test]
+fn bad_inputs_exit_2_with_where_and_a_hint() {
+    let d = tmp();
+    let w = |name: &str, body: &[u8]| {
+        let p = d.path().join(name);
+        std::fs::write(&p, body).expect("write");
+        p
+    };
+    let truncated = w("truncated.sarif", b"{\"version\": \"2.1.0\",\n \"runs\": [{\"tool\":");
+    let not_sarif = w("trivy.json", br#"{"SchemaVersion": 2, "ArtifactName": ".", "Results": []}"#);
+    let binary = w("model.pt", b"\x80\x02}q\x00(X\x01\x00\x00\x00a\xff\xfe");
+    for (p, want) in [
+        (&truncated, "truncated.sarif:2"),
+        (&not_sarif, "trivy-wrapper"),
+        (&binary, "not valid JSON"),
+        (&d.path().join("missing.sarif"), "missing.sarif"),
+    ] {
+        for sub in ["gate", "validate"] {
+            mlsec(d.path()).arg(sub).arg(p).assert().code(2).stderr(contains(want)).stderr(contains("panicked").not());
+        }
+    }
+    let huge = d.path().join("huge.sarif");
+    std::fs::File::create(&huge).expect("create").set_len(200 * 1024 * 1024).expect("sparse");
+    mlsec(d.path()).arg("gate").arg(&huge).assert().code(2).stderr(contains("limit")).stderr(contains("hint:"));
+}
+
+#[test]
+fn merge_refuses_more_than_twenty_runs() {
+    let d = tmp();
+    let text = std::fs::read_to_string(&examples()[0]).expect("read");
+    let files: Vec<PathBuf> = (0..21)
+        .map(|i| {
+            let p = d.path().join(format!("r{i}.sarif"));
+            std::fs::write(&p, text.replace("mlsec/bandit-wrapper/src/", &format!("mlsec/bandit-wrapper/t{i}/"))).expect("write");
+            p
+        })
+        .collect();
+    mlsec(d.path()).arg("merge").args(&files).arg("-o").arg(d.path().join("o.sarif")).assert().code(2).stderr(contains("at most 20"));
+}
+
+#[test]
+fn examples_are_what_the_sample_writer_makes() {
+    let paths = examples();
+    for (name, file) in mlsec_findings::sample::per_tool() {
+        let path = paths.iter().find(|p| p.file_stem().and_then(|s| s.to_str()) == Some(name.as_str())).expect(&name);
+        let on_disk = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(
+            on_disk,
+            mlsec_findings::sarif::to_json(&file),
+            "{} is stale: cargo run -p mlsec-findings --example write_sample -- examples/findings",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn help_names_every_subcommand() {
+    let d = tmp();
+    let out = mlsec(d.path()).arg("--help").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for sub in ["merge", "gate", "report", "validate"] {
+        assert!(text.contains(sub), "{sub} missing from --help");
+    }
+}
