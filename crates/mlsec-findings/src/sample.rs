@@ -242,13 +242,13 @@ fn trivy_run() -> Run {
             5,
         ),
         vuln(
-            "CVE-2023-6730",
+            "CVE-2024-11392",
             "transformers",
             "4.37.2",
-            Some("4.36.0"),
+            Some("4.48.0"),
             Severity::High,
             None,
-            "RagRetriever pickle load",
+            "MobileViTV2 configuration deserialization",
             5,
         ),
         vuln(

@@ -13,6 +13,7 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 mod summary;
+pub mod text;
 
 pub use summary::Summary;
 

@@ -131,7 +131,12 @@ fn in_pull_request() -> bool {
     gh || gl
 }
 
-fn prepare(global: &GlobalArgs, input: &InputArgs, gate: &mlsec_cli::GateArgs, matches: &ArgMatches) -> Result<Prepared> {
+fn prepare(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    gate: &mlsec_cli::GateArgs,
+    matches: &ArgMatches,
+) -> Result<Prepared> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let config = Config::load(global.config.as_deref(), &cwd)?;
     let settings = GateSettings::resolve_with_matches(gate, matches, &config);
@@ -146,15 +151,17 @@ fn prepare(global: &GlobalArgs, input: &InputArgs, gate: &mlsec_cli::GateArgs, m
         .map(|s| {
             SuppressRule::new(s.rule.clone(), s.fingerprint.clone(), s.path.as_deref(), s.reason.clone(), s.expires)
                 .with_context(|| {
-                    let file = config.file.as_ref().map_or_else(|| "config".to_owned(), |f| f.path.display().to_string());
+                    let file =
+                        config.file.as_ref().map_or_else(|| "config".to_owned(), |f| f.path.display().to_string());
                     format!("{file}:{}: [[suppress]]", s.line.unwrap_or(0))
                 })
         })
         .collect::<Result<Vec<_>>>()?;
     if !rules.is_empty() {
-        let source = config.file.as_ref().map_or_else(|| "mlsec.toml".to_owned(), |f| {
-            f.path.file_name().map_or_else(|| "mlsec.toml".to_owned(), |n| n.to_string_lossy().into_owned())
-        });
+        let source = config.file.as_ref().map_or_else(
+            || "mlsec.toml".to_owned(),
+            |f| f.path.file_name().map_or_else(|| "mlsec.toml".to_owned(), |n| n.to_string_lossy().into_owned()),
+        );
         suppress::apply(&mut file, &rules, &source);
     }
 
