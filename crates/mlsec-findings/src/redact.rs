@@ -92,6 +92,11 @@ fn replace_group(text: &str, re: &Regex) -> Option<String> {
 pub fn mask_secrets(text: &str) -> Cow<'_, str> {
     let mut cur: Cow<'_, str> = Cow::Borrowed(text);
     for re in [&*KNOWN, &*URL_PASSWORD, &*ASSIGNMENT] {
+        // `is_match` runs the lazy DFA with literal prefilters; capture groups (the slow engines)
+        // are only resolved on the rare text that has something to mask.
+        if !re.is_match(&cur) {
+            continue;
+        }
         if let Some(s) = replace_group(&cur, re) {
             cur = Cow::Owned(s);
         }

@@ -360,7 +360,7 @@ pub fn scaled(per_run: usize) -> FindingsFile {
     let mut image = trivy_run();
     image.automation_id = crate::model::automation_id("trivy-wrapper", "image/app");
     runs.push(image);
-    for run in &mut runs {
+    for (ri, run) in runs.iter_mut().enumerate() {
         let base = std::mem::take(&mut run.findings);
         run.findings = (0..per_run)
             .map(|i| {
@@ -370,7 +370,7 @@ pub fn scaled(per_run: usize) -> FindingsFile {
                     l.start_line = Some(u32::try_from(i % 5000).unwrap_or(0) + 1);
                 }
                 for v in f.fingerprints.values_mut() {
-                    *v = format!("{v}{i:08x}");
+                    *v = format!("{v}{ri:02x}{i:08x}");
                 }
                 f
             })

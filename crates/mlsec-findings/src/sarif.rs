@@ -318,8 +318,14 @@ fn suppression_to_sarif(sp: &Suppression) -> s::Suppression {
 
 /// Serialize to pretty JSON.
 pub fn to_json(file: &FindingsFile) -> String {
-    // Serializing our own plain data types cannot fail (no maps with non-string keys).
-    serde_json::to_string_pretty(&to_sarif(file)).unwrap_or_default()
+    // Pre-size: a finding takes about 1.2 kB of pretty SARIF; growing a 40 MB string by doubling
+    // copies it several times over.
+    let mut buf = Vec::with_capacity(4096 + file.len() * 1280);
+    // Serializing our own plain data types cannot fail (no maps with non-string keys, no I/O).
+    if serde_json::to_writer_pretty(&mut buf, &to_sarif(file)).is_err() {
+        buf.clear();
+    }
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 /// Write `file` to `path` atomically (temp file in the same directory, then rename).
@@ -423,8 +429,13 @@ pub fn sarif_from_value(v: Value, path: &Path) -> Result<s::Sarif, FindingsError
 
 /// Parse a findings file from bytes. `path` is used in errors only.
 pub fn from_slice(bytes: &[u8], path: &Path) -> Result<FindingsFile, FindingsError> {
-    let v = parse_json(bytes, path)?;
-    let sarif = sarif_from_value(v, path)?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Fast path: straight into the SARIF types. Only when that fails is the file parsed again as
+    // plain JSON, to say precisely what is wrong with it.
+    let sarif = match serde_json::from_slice::<s::Sarif>(body) {
+        Ok(sarif) if sarif.version.as_str() == Some("2.1.0") => sarif,
+        _ => sarif_from_value(parse_json(bytes, path)?, path)?,
+    };
     from_sarif(sarif, path)
 }
 
@@ -483,6 +494,17 @@ fn run_from_sarif(r: s::Run, index: usize, path: &Path) -> Result<Run, FindingsE
     let driver = r.tool.driver;
     let mlsec_profile = str_prop(r.properties.as_ref(), PROFILE_KEY).is_some();
 
+    // Foreign SARIF (GitHub's convention) puts `security-severity` on the rule.
+    let rule_scores: HashMap<String, String> = if mlsec_profile {
+        HashMap::new()
+    } else {
+        driver
+            .rules
+            .iter()
+            .flatten()
+            .filter_map(|r| Some((r.id.clone(), str_prop(r.properties.as_ref(), keys::SECURITY_SEVERITY)?.to_owned())))
+            .collect()
+    };
     let rules: Vec<Rule> = driver
         .rules
         .unwrap_or_default()
@@ -576,7 +598,7 @@ fn run_from_sarif(r: s::Run, index: usize, path: &Path) -> Result<Run, FindingsE
     let mut occurrences: HashMap<(String, String, String), u32> = HashMap::new();
     for (ri, res) in r.results.unwrap_or_default().into_iter().enumerate() {
         let pointer = format!("/runs/{index}/results/{ri}");
-        let f = finding_from_sarif(res, &rules, &driver.name, mlsec_profile, &mut occurrences)
+        let f = finding_from_sarif(res, &rules, &rule_scores, &driver.name, mlsec_profile, &mut occurrences)
             .map_err(|m| invalid(pointer, m))?;
         findings.push(f);
     }
@@ -596,6 +618,7 @@ fn run_from_sarif(r: s::Run, index: usize, path: &Path) -> Result<Run, FindingsE
 fn finding_from_sarif(
     res: s::Result,
     rules: &[Rule],
+    rule_scores: &HashMap<String, String>,
     driver: &str,
     mlsec_profile: bool,
     occurrences: &mut HashMap<(String, String, String), u32>,
@@ -623,7 +646,7 @@ fn finding_from_sarif(
     };
     let severity_prop = take_str(keys::SEVERITY);
     let confidence_prop = take_str(keys::CONFIDENCE);
-    let security_severity = take_str(keys::SECURITY_SEVERITY);
+    let security_severity = take_str(keys::SECURITY_SEVERITY).or_else(|| rule_scores.get(&rule_id).cloned());
     let level = res.level.map(|l| match l {
         s::ResultLevel::Error => "error",
         s::ResultLevel::Warning => "warning",
@@ -671,6 +694,11 @@ fn finding_from_sarif(
     let reported_by = match map.remove(keys::REPORTED_BY) {
         Some(v) => serde_json::from_value(v).map_err(|e| format!("{}: {e}", keys::REPORTED_BY))?,
         None => Vec::new(),
+    };
+
+    let (package, vulnerability) = match (package, vulnerability) {
+        (None, None) if !mlsec_profile => trivy_message_facts(res.message.text.as_deref(), &rule_id, category),
+        other => other,
     };
 
     let message = res
@@ -755,6 +783,30 @@ fn finding_from_sarif(
         tags,
         properties: std::mem::take(map),
     })
+}
+
+/// Trivy's SARIF has no properties: the package, its version and the fix are lines of the
+/// message (`Package: x\nInstalled Version: y\n…\nFixed Version: z`). Recover them so imported
+/// Trivy SARIF routes to dependency reports and shows the fix.
+fn trivy_message_facts(
+    text: Option<&str>,
+    rule_id: &str,
+    category: Category,
+) -> (Option<crate::model::Package>, Option<crate::model::Vulnerability>) {
+    let Some(text) = text else { return (None, None) };
+    let field = |name: &str| {
+        text.lines().find_map(|l| l.strip_prefix(name)).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    };
+    let Some(name) = field("Package: ") else { return (None, None) };
+    let package = crate::model::Package {
+        name,
+        version: field("Installed Version: "),
+        fixed_version: field("Fixed Version: "),
+        ..Default::default()
+    };
+    let vulnerability = (category == Category::Vulnerability)
+        .then(|| crate::model::Vulnerability { id: rule_id.to_owned(), ..Default::default() });
+    (Some(package), vulnerability)
 }
 
 fn location_from_sarif(l: s::Location, category: Category) -> Location {

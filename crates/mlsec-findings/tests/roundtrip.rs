@@ -326,6 +326,24 @@ fn foreign_levels_and_security_severity() {
 }
 
 #[test]
+fn foreign_trivy_sarif_keeps_package_and_fix() {
+    let doc = r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Trivy","rules":[
+        {"id":"CVE-2019-1549","properties":{"tags":["vulnerability","security","MEDIUM"],"security-severity":"5.3"}}]}},
+      "results":[{"ruleId":"CVE-2019-1549","ruleIndex":0,"level":"warning",
+        "message":{"text":"Package: libcrypto1.1\nInstalled Version: 1.1.1c-r0\nVulnerability CVE-2019-1549\nSeverity: MEDIUM\nFixed Version: 1.1.1d-r0"},
+        "locations":[{"physicalLocation":{"artifactLocation":{"uri":"alpine.tar.gz","uriBaseId":"ROOTPATH"}}}]}]}]}"#;
+    let file = sarif::from_slice(doc.as_bytes(), Path::new("t.sarif")).expect("import");
+    let f = &file.runs[0].findings[0];
+    let p = f.package.as_ref().expect("package");
+    assert_eq!(
+        (p.name.as_str(), p.version.as_deref(), p.fixed_version.as_deref()),
+        ("libcrypto1.1", Some("1.1.1c-r0"), Some("1.1.1d-r0"))
+    );
+    assert_eq!(f.vulnerability.as_ref().map(|v| v.id.as_str()), Some("CVE-2019-1549"));
+    assert_eq!((f.severity, f.cvss_score), (Severity::Medium, Some(5.3)));
+}
+
+#[test]
 fn bad_inputs_are_errors_not_panics() {
     use mlsec_findings::FindingsError;
     let p = Path::new("x.sarif");
