@@ -8,6 +8,10 @@ use mlsec_findings::gate::GatePolicy;
 use mlsec_findings::{FindingsFile, Severity};
 use mlsec_report::{RenderContext, ReportOptions};
 
+// The same allocator as the `mlsec` binary, so the numbers are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }

@@ -21,11 +21,21 @@
 //! - `description`: `"<id>: <message>"` with the advisory id for vulnerabilities, the rule id
 //!   otherwise; the message goes through `mlsec_findings::redact`.
 
+use std::borrow::Cow;
+
 use mlsec_findings::redact::redact_message;
 use mlsec_findings::{BaselineState, Finding, Run, Severity};
-use serde_json::{Value, json};
+use serde::{Serialize, Serializer};
 
 use crate::RenderContext;
+use crate::gitlab::{Occurrences, stable_id};
+
+/// The domain of the issue fingerprints.
+const FINGERPRINT_DOMAIN: &str = "mlsec/codequality/fingerprint";
+
+/// About what one issue takes, compact (the sample set's are 250-330 bytes), to size the output
+/// buffer once.
+const BYTES_PER_ISSUE: usize = 384;
 
 /// Code Climate's severity for ours (see the module docs).
 pub const fn severity(s: Severity) -> &'static str {
@@ -38,45 +48,89 @@ pub const fn severity(s: Severity) -> &'static str {
     }
 }
 
-/// The Code Quality report (a JSON array, pretty-printed; `[]` when there is nothing to report).
+/// The Code Quality report (a compact JSON array and a final newline; `[]` when there is nothing
+/// to report), serialized issue by issue from typed structs that borrow from the findings.
 pub fn render(ctx: &RenderContext<'_>) -> String {
-    let ids = crate::gitlab::stable_ids(ctx.file, "mlsec/codequality/fingerprint");
-    let mut issues = Vec::new();
-    for (ri, run) in ctx.file.runs.iter().enumerate() {
-        for (fi, f) in run.findings.iter().enumerate() {
+    crate::json_text(&Issues(ctx), 2 + ctx.file.len() * BYTES_PER_ISSUE)
+}
+
+/// The issues of the context's findings, each built as it is serialized.
+struct Issues<'c, 'a>(&'c RenderContext<'a>);
+
+impl Serialize for Issues<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let ctx = self.0;
+        let mut occurrences = Occurrences::new(ctx.file);
+        let findings = ctx.file.runs.iter().flat_map(|run| run.findings.iter().map(move |f| (run, f)));
+        s.collect_seq(findings.filter_map(|(run, f)| {
+            // Every finding counts for the occurrence numbers, reported or not.
+            let occurrence = occurrences.next(run, f);
             if f.is_suppressed(ctx.policy.today) || f.baseline_state == Some(BaselineState::Absent) {
-                continue;
+                return None;
             }
-            let (path, line) = path_and_line(run, f);
-            issues.push(json!({
-                "type": "issue",
-                "engine_name": run.short_name(),
-                "check_name": f.rule_id,
-                "description": format!("{}: {}", f.display_id(), redact_message(&f.message)),
-                "fingerprint": ids[ri][fi],
-                "severity": severity(f.severity),
-                "location": { "path": path, "lines": { "begin": line } },
-            }));
-        }
+            let (path, begin) = path_and_line(run, f);
+            Some(Issue {
+                kind: "issue",
+                engine_name: run.short_name(),
+                check_name: &f.rule_id,
+                description: Description(f),
+                fingerprint: stable_id(FINGERPRINT_DOMAIN, run, f, occurrence),
+                severity: severity(f.severity),
+                location: IssueLocation { path, lines: Lines { begin } },
+            })
+        }))
     }
-    format!("{:#}\n", Value::Array(issues))
+}
+
+/// One issue.
+#[derive(Serialize)]
+struct Issue<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    engine_name: &'a str,
+    check_name: &'a str,
+    description: Description<'a>,
+    fingerprint: String,
+    severity: &'static str,
+    location: IssueLocation<'a>,
+}
+
+/// `"<id>: <redacted message>"`, written without an intermediate `String`.
+struct Description<'a>(&'a Finding);
+
+impl Serialize for Description<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let f = self.0;
+        s.collect_str(&format_args!("{}: {}", f.display_id(), redact_message(&f.message)))
+    }
+}
+
+#[derive(Serialize)]
+struct IssueLocation<'a> {
+    path: Cow<'a, str>,
+    lines: Lines,
+}
+
+#[derive(Serialize)]
+struct Lines {
+    begin: u32,
 }
 
 /// Where the issue is shown: see the module docs.
-fn path_and_line(run: &Run, f: &Finding) -> (String, u32) {
+fn path_and_line<'a>(run: &'a Run, f: &'a Finding) -> (Cow<'a, str>, u32) {
     let primary = f.primary_location();
     let line = primary.and_then(|l| l.start_line).filter(|&l| l > 0).unwrap_or(1);
     if let Some(l) = primary.filter(|l| l.is_repo_file() && !l.uri.is_empty()) {
-        return (l.uri.clone(), line);
+        return (Cow::Borrowed(&l.uri), line);
     }
-    if let Some(manifest) = f.package.as_ref().and_then(|p| p.manifest.clone()).filter(|m| !m.is_empty()) {
-        return (manifest, 1);
+    if let Some(manifest) = f.package.as_ref().and_then(|p| p.manifest.as_deref()).filter(|m| !m.is_empty()) {
+        return (Cow::Borrowed(manifest), 1);
     }
     if let Some(l) = primary.filter(|l| !l.uri.is_empty()) {
-        return (l.uri.clone(), line);
+        return (Cow::Borrowed(&l.uri), line);
     }
     let target = run.automation_id.split('/').skip(2).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("/");
-    (if target.is_empty() { ".".to_owned() } else { target }, 1)
+    (if target.is_empty() { Cow::Borrowed(".") } else { Cow::Owned(target) }, 1)
 }
 
 #[cfg(test)]
@@ -86,6 +140,7 @@ mod tests {
     use mlsec_findings::gate::GatePolicy;
     use mlsec_findings::sample::{FAKE_AWS_KEY, FAKE_DB_PASSWORD, FAKE_HF_TOKEN, sample};
     use mlsec_findings::{Category, FindingsFile, Location, Package};
+    use serde_json::{Value, json};
     use std::collections::BTreeSet;
     use time::macros::{date, datetime};
 
@@ -107,7 +162,7 @@ mod tests {
 
     #[test]
     fn sample_snapshot() {
-        insta::assert_snapshot!(render(&ctx(&sample())));
+        insta::assert_snapshot!(crate::gitlab::pretty_json(&render(&ctx(&sample()))));
     }
 
     #[test]
@@ -164,14 +219,14 @@ mod tests {
         let mut run = Run::new("trivy-wrapper", "0", "image/app");
         let mut f = Finding::new("CVE-1", Category::Vulnerability, Severity::Low, "m");
         f.locations.push(Location::artifact("pkg:pypi/torch@2.1.0", "package"));
-        assert_eq!(path_and_line(&run, &f), ("pkg:pypi/torch@2.1.0".to_owned(), 1));
+        assert_eq!(path_and_line(&run, &f), ("pkg:pypi/torch@2.1.0".into(), 1));
         f.package = Some(Package { name: "torch".into(), manifest: Some("uv.lock".into()), ..Package::default() });
-        assert_eq!(path_and_line(&run, &f), ("uv.lock".to_owned(), 1));
+        assert_eq!(path_and_line(&run, &f), ("uv.lock".into(), 1));
         f.package = None;
         f.locations.clear();
-        assert_eq!(path_and_line(&run, &f), ("image/app".to_owned(), 1));
+        assert_eq!(path_and_line(&run, &f), ("image/app".into(), 1));
         run.automation_id = mlsec_findings::model::automation_id("x", ".");
-        assert_eq!(path_and_line(&run, &f), (".".to_owned(), 1));
+        assert_eq!(path_and_line(&run, &f), (".".into(), 1));
     }
 
     #[test]

@@ -62,11 +62,16 @@
 //!   finding's package, or `unknown` (version empty) when an image finding names none.
 //! - Messages, snippets and tool errors go through `mlsec_findings::redact`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::fmt;
 
 use mlsec_findings::redact::{redact_message, redact_snippet};
-use mlsec_findings::{BaselineState, Category, Finding, FindingsFile, Location, Run, Severity};
-use serde_json::{Map, Value, json};
+use mlsec_findings::{BaselineState, Category, Finding, FindingsFile, Location, Package, Rule, Run, Severity};
+use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
+use serde_json::Value;
 
 use crate::RenderContext;
 
@@ -132,40 +137,97 @@ pub struct GitlabReport {
     pub file_name: &'static str,
     /// Its kind.
     pub kind: ReportKind,
-    /// The report, pretty-printed JSON.
+    /// The report, compact JSON with a final newline.
     pub json: String,
+}
+
+/// The domain of the vulnerability ids (see [`stable_id`]).
+const ID_DOMAIN: &str = "mlsec/gitlab/vulnerability-id";
+
+/// A finding that goes into a report: where it is, and its occurrence among findings of the same
+/// identity (for its id).
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    run: usize,
+    finding: usize,
+    occurrence: u32,
 }
 
 /// The reports for the context's findings: one per kind that has at least one finding, in
 /// [`ReportKind::ALL`] order. Suppressed and baseline-absent findings are left out.
+///
+/// The reports are serialized from typed structs that borrow from the findings, one vulnerability
+/// at a time, straight into a pre-sized buffer: no intermediate `serde_json::Value` tree.
 pub fn render(ctx: &RenderContext<'_>) -> Vec<GitlabReport> {
-    let ids = stable_ids(ctx.file, "mlsec/gitlab/vulnerability-id");
-    let mut per_kind: HashMap<ReportKind, Vec<Value>> = HashMap::new();
-    for (ri, run) in ctx.file.runs.iter().enumerate() {
+    let file = ctx.file;
+    let mut occurrences = Occurrences::new(file);
+    let mut members: [Vec<Member>; 4] = Default::default();
+    // Which reports each run contributes to (bit `kind as u8`), for `scan.messages`.
+    let mut contributes = vec![0u8; file.runs.len()];
+    for (ri, run) in file.runs.iter().enumerate() {
+        if run.findings.is_empty() {
+            contributes[ri] = rule_kinds(run);
+        }
         for (fi, f) in run.findings.iter().enumerate() {
-            if !included(ctx, f) {
-                continue;
-            }
+            // Every finding counts for the occurrence numbers, written or not.
+            let occurrence = occurrences.next(run, f);
             let kind = route(run, f);
-            per_kind.entry(kind).or_default().push(vulnerability(kind, run, f, &ids[ri][fi]));
+            contributes[ri] |= kind.bit();
+            if included(ctx, f) {
+                members[kind as usize].push(Member { run: ri, finding: fi, occurrence });
+            }
         }
     }
+    let runs: Vec<RunInfo<'_>> = file.runs.iter().map(RunInfo::new).collect();
+    let time = gitlab_time(ctx.options.generated_at);
     ReportKind::ALL
         .into_iter()
-        .filter_map(|kind| {
-            let vulns = per_kind.remove(&kind)?;
-            let report = json!({
-                "version": SCHEMA_VERSION,
-                "schema": format!(
+        .zip(members)
+        .filter(|(_, members)| !members.is_empty())
+        .map(|(kind, members)| {
+            let report = Report {
+                version: SCHEMA_VERSION,
+                schema: format!(
                     "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v{SCHEMA_VERSION}/dist/{}",
                     kind.schema_name()
                 ),
-                "scan": scan(ctx, kind),
-                "vulnerabilities": vulns,
-            });
-            Some(GitlabReport { file_name: file_name(kind), kind, json: format!("{report:#}\n") })
+                scan: scan(ctx, kind, &contributes, &runs, &time),
+                vulnerabilities: Vulnerabilities { kind, runs: &runs, members: &members },
+            };
+            let capacity = 4096 + members.len() * bytes_per_vulnerability(kind);
+            GitlabReport { file_name: file_name(kind), kind, json: crate::json_text(&report, capacity) }
         })
         .collect()
+}
+
+/// About what one vulnerability takes, compact (the sample set's average is 950-1,200 bytes,
+/// rounded up), to size the output buffer once.
+const fn bytes_per_vulnerability(kind: ReportKind) -> usize {
+    match kind {
+        ReportKind::SecretDetection | ReportKind::Sast => 1280,
+        ReportKind::DependencyScanning | ReportKind::ContainerScanning => 1536,
+    }
+}
+
+impl ReportKind {
+    /// This kind's bit in a set of kinds.
+    const fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The kinds of reports a run without findings stands behind: those of its rules' categories.
+fn rule_kinds(run: &Run) -> u8 {
+    let image_run = run.automation_id.contains("/image/");
+    run.rules
+        .iter()
+        .map(|r| match r.category {
+            Category::Secret => ReportKind::SecretDetection,
+            Category::Vulnerability | Category::License | Category::Sbom if image_run => ReportKind::ContainerScanning,
+            Category::Vulnerability | Category::License | Category::Sbom => ReportKind::DependencyScanning,
+            _ => ReportKind::Sast,
+        })
+        .fold(0, |bits, k| bits | k.bit())
 }
 
 /// Whether a finding is written to GitLab reports: not suppressed, not absent from this scan.
@@ -192,19 +254,41 @@ pub fn route(run: &Run, f: &Finding) -> ReportKind {
     }
 }
 
+/// The image a finding is about: a name from a location, or the run's target (`image/<target>`).
+#[derive(Debug, Clone, Copy)]
+enum Image<'a> {
+    Named(&'a str),
+    Target(&'a str),
+}
+
+impl fmt::Display for Image<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Image::Named(name) => f.write_str(name),
+            Image::Target(target) => write!(f, "image/{target}"),
+        }
+    }
+}
+
+impl Serialize for Image<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The image a finding is about, if any.
-fn image_of(run: &Run, f: &Finding) -> Option<String> {
+fn image_of<'a>(run: &'a Run, f: &'a Finding) -> Option<Image<'a>> {
     for l in &f.locations {
         if let Some(ll) = l.logical.iter().find(|ll| ll.kind.as_deref() == Some("image")) {
-            return Some(strip_oci(&ll.name).to_owned());
+            return Some(Image::Named(strip_oci(&ll.name)));
         }
         if !l.is_repo_file() && l.uri.starts_with("oci://") {
-            return Some(strip_oci(&l.uri).to_owned());
+            return Some(Image::Named(strip_oci(&l.uri)));
         }
     }
     let (_, target) = run.automation_id.split_once("/image/")?;
     let target = target.trim_matches('/');
-    (!target.is_empty()).then(|| format!("image/{target}"))
+    (!target.is_empty()).then_some(Image::Target(target))
 }
 
 fn strip_oci(s: &str) -> &str {
@@ -212,9 +296,9 @@ fn strip_oci(s: &str) -> &str {
 }
 
 /// `(name, version)` of the package a finding is about.
-fn package_of(f: &Finding) -> Option<(String, String)> {
+fn package_of(f: &Finding) -> Option<(Cow<'_, str>, &str)> {
     if let Some(p) = &f.package {
-        return Some((p.name.clone(), p.version.clone().unwrap_or_default()));
+        return Some((Cow::Borrowed(p.name.as_str()), p.version.as_deref().unwrap_or_default()));
     }
     f.locations
         .iter()
@@ -223,7 +307,7 @@ fn package_of(f: &Finding) -> Option<(String, String)> {
 }
 
 /// Name and version of a purl (`pkg:pypi/torch@2.1.0` -> `("torch", "2.1.0")`).
-fn parse_purl(purl: &str) -> Option<(String, String)> {
+fn parse_purl(purl: &str) -> Option<(Cow<'_, str>, &str)> {
     let rest = purl.strip_prefix("pkg:")?;
     let end = rest.find(['?', '#']).unwrap_or(rest.len());
     let (_ty, path) = rest[..end].split_once('/')?;
@@ -231,102 +315,247 @@ fn parse_purl(purl: &str) -> Option<(String, String)> {
         Some(at) => (&path[..at], &path[at + 1..]),
         None => (path, ""),
     };
-    let name = name.replace("%40", "@");
-    (!name.is_empty()).then(|| (name, version.to_owned()))
+    let name = if name.contains("%40") { Cow::Owned(name.replace("%40", "@")) } else { Cow::Borrowed(name) };
+    (!name.is_empty()).then_some((name, version))
+}
+
+/// What the vulnerabilities of a run share: its tool label, and its rules' texts, redacted once
+/// (on first use) rather than for every finding.
+struct RunInfo<'a> {
+    run: &'a Run,
+    label: String,
+    rule_texts: Vec<OnceCell<RuleTexts<'a>>>,
+}
+
+/// A rule's texts, redacted.
+struct RuleTexts<'a> {
+    short_description: Cow<'a, str>,
+    full_description: Option<Cow<'a, str>>,
+    help_markdown: Option<Cow<'a, str>>,
+}
+
+impl<'a> RunInfo<'a> {
+    fn new(run: &'a Run) -> Self {
+        RunInfo { run, label: tool_label(run), rule_texts: run.rules.iter().map(|_| OnceCell::new()).collect() }
+    }
+
+    /// The rule of `f` (the first with its id, as `Run::rule`) and its redacted texts.
+    fn rule(&self, f: &Finding) -> Option<(&'a Rule, &RuleTexts<'a>)> {
+        let i = self.run.rules.iter().position(|r| r.id == f.rule_id)?;
+        let rule = &self.run.rules[i];
+        let texts = self.rule_texts[i].get_or_init(|| RuleTexts {
+            short_description: redact_message(&rule.short_description),
+            full_description: rule.full_description.as_deref().map(redact_message),
+            help_markdown: rule.help_markdown.as_deref().map(redact_message),
+        });
+        Some((rule, texts))
+    }
+}
+
+/// A report file.
+#[derive(Serialize)]
+struct Report<'r, 'a> {
+    version: &'static str,
+    schema: String,
+    scan: Scan<'r>,
+    vulnerabilities: Vulnerabilities<'r, 'a>,
+}
+
+/// The vulnerabilities of one report, each built from its finding as it is serialized.
+struct Vulnerabilities<'r, 'a> {
+    kind: ReportKind,
+    runs: &'r [RunInfo<'a>],
+    members: &'r [Member],
+}
+
+impl Serialize for Vulnerabilities<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.members.iter().map(|m| {
+            let info = &self.runs[m.run];
+            vulnerability(self.kind, info, &info.run.findings[m.finding], m.occurrence)
+        }))
+    }
 }
 
 /// One vulnerability object.
-fn vulnerability(kind: ReportKind, run: &Run, f: &Finding, id_hash: &str) -> Value {
-    let rule = run.rule(&f.rule_id);
-    let name = f
-        .vulnerability
-        .as_ref()
-        .and_then(|v| v.title.clone())
-        .or_else(|| rule.map(|r| r.short_description.clone()))
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| f.rule_id.clone());
-    let mut description = redact_message(&f.message).into_owned();
-    if let Some(full) = rule.and_then(|r| r.full_description.as_deref()) {
-        description.push_str("\n\n");
-        description.push_str(&redact_message(full));
-    }
-    let mut v = Map::new();
-    v.insert("id".into(), Value::String(uuid_from_hex(id_hash)));
-    v.insert("name".into(), Value::String(truncate(&redact_message(&name), 255)));
-    v.insert("description".into(), Value::String(truncate(&description, 1_000_000)));
-    v.insert("severity".into(), Value::String(f.severity.label().into()));
-    if let Some(s) = solution(f, rule) {
-        v.insert("solution".into(), Value::String(truncate(&s, 7000)));
-    }
-    v.insert("identifiers".into(), Value::Array(identifiers(f, rule)));
-    let links = links(f, rule);
-    if !links.is_empty() {
-        v.insert("links".into(), Value::Array(links));
-    }
-    v.insert("details".into(), Value::Object(details(run, f)));
-    v.insert("location".into(), location(kind, run, f));
-    Value::Object(v)
+#[derive(Serialize)]
+struct Vulnerability<'a> {
+    id: Uuid,
+    name: Cow<'a, str>,
+    description: Cow<'a, str>,
+    severity: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    solution: Option<Cow<'a, str>>,
+    identifiers: Vec<Identifier<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    links: Vec<Link<'a>>,
+    details: Details<'a>,
+    location: GitlabLocation<'a>,
 }
 
-fn solution(f: &Finding, rule: Option<&mlsec_findings::Rule>) -> Option<String> {
+fn vulnerability<'r>(kind: ReportKind, info: &'r RunInfo<'_>, f: &'r Finding, occurrence: u32) -> Vulnerability<'r> {
+    let run = info.run;
+    let (rule, texts) = info.rule(f).unzip();
+    let title = f.vulnerability.as_ref().and_then(|v| v.title.as_deref());
+    // The advisory's title, else the rule's short description, else the rule id (the rule's
+    // text is redacted already).
+    let name = match (title, rule) {
+        (Some(t), _) if !t.trim().is_empty() => redact_message(t),
+        (None, Some(r)) if !r.short_description.trim().is_empty() => {
+            texts.map_or_else(|| redact_message(&r.short_description), |t| Cow::Borrowed(&*t.short_description))
+        }
+        _ => redact_message(&f.rule_id),
+    };
+    let message = redact_message(&f.message);
+    let description = match texts.and_then(|t| t.full_description.as_deref()) {
+        Some(full) => {
+            let mut d = String::with_capacity(message.len() + 2 + full.len());
+            d.push_str(&message);
+            d.push_str("\n\n");
+            d.push_str(full);
+            Cow::Owned(d)
+        }
+        None => message,
+    };
+    Vulnerability {
+        id: uuid_from_hex(&stable_id(ID_DOMAIN, run, f, occurrence)),
+        name: truncate(name, 255),
+        description: truncate(description, 1_000_000),
+        severity: f.severity.label(),
+        solution: solution(f, texts).map(|s| truncate(s, 7000)),
+        identifiers: identifiers(f, rule),
+        links: links(f, rule),
+        details: details(&info.label, f),
+        location: location(kind, run, f),
+    }
+}
+
+fn solution<'r>(f: &'r Finding, texts: Option<&'r RuleTexts<'_>>) -> Option<Cow<'r, str>> {
     if let Some(p) = &f.package {
         if let Some(fixed) = &p.fixed_version {
-            return Some(format!("Upgrade {} to {fixed}.", p.name));
+            return Some(Cow::Owned(format!("Upgrade {} to {fixed}.", p.name)));
         }
         if f.category == Category::Vulnerability {
-            return Some(format!("No fixed version of {} is known yet.", p.name));
+            return Some(Cow::Owned(format!("No fixed version of {} is known yet.", p.name)));
         }
     }
-    rule.and_then(|r| r.help_markdown.as_deref()).map(|h| redact_message(h).into_owned())
+    texts.and_then(|t| t.help_markdown.as_deref()).map(Cow::Borrowed)
 }
 
 fn is_url(s: &str) -> bool {
     ["https://", "http://", "ftp://"].iter().any(|p| s.starts_with(p) && s.len() > p.len())
 }
 
-/// An identifier; empty parts (foreign SARIF without a rule id) become `unknown`, as the schema
-/// requires non-empty strings.
-fn identifier(ty: &str, name: &str, value: &str, url: Option<String>) -> Value {
-    let nz = |s: &str| Value::String(if s.trim().is_empty() { "unknown".to_owned() } else { s.to_owned() });
-    let mut m = Map::new();
-    m.insert("type".into(), nz(ty));
-    m.insert("name".into(), nz(name));
-    m.insert("value".into(), nz(value));
-    if let Some(u) = url.filter(|u| is_url(u)) {
-        m.insert("url".into(), Value::String(u));
+/// Text made by a formatting closure, serialized as a JSON string without an intermediate
+/// `String` (serde_json escapes the fragments as they are written).
+struct Text<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Text<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
     }
-    Value::Object(m)
 }
 
-/// `(type, url)` of an advisory id.
-fn advisory_identifier(id: &str) -> Value {
-    let upper = id.to_ascii_uppercase();
-    let (ty, url) = if upper.starts_with("CVE-") {
-        ("cve".to_owned(), Some(format!("https://nvd.nist.gov/vuln/detail/{id}")))
-    } else if upper.starts_with("GHSA-") {
-        ("ghsa".to_owned(), Some(format!("https://github.com/advisories/{id}")))
-    } else if let Some((prefix, _)) = id.split_once('-') {
-        (prefix.to_ascii_lowercase(), Some(format!("https://osv.dev/vulnerability/{id}")))
-    } else {
-        ("advisory".to_owned(), None)
-    };
-    identifier(&ty, id, id, url)
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> Serialize for Text<F> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
-fn rule_identifier(f: &Finding, rule: Option<&mlsec_findings::Rule>) -> Value {
-    identifier("mlsec_rule_id", &f.rule_id, &f.rule_id, rule.and_then(|r| r.help_uri.clone()))
+/// An entry of `identifiers`.
+#[derive(Debug)]
+enum Identifier<'a> {
+    /// An advisory, by its canonical id (`CVE-2024-1234`, `GHSA-xxxx-...`, `PYSEC-...`).
+    Advisory(String),
+    /// Our rule id, with the rule's help URL.
+    Rule { id: &'a str, help: Option<&'a str> },
+    /// A CWE number.
+    Cwe(u32),
+}
+
+/// A required string of an identifier: empty parts (foreign SARIF without a rule id) become
+/// `unknown`, as the schema requires non-empty strings.
+fn non_blank(s: &str) -> &str {
+    if s.trim().is_empty() { "unknown" } else { s }
+}
+
+/// Writes one identifier object (`type`, `name`, `value`, and `url` when there is one).
+fn write_identifier<S, T, N, V, U>(s: S, ty: T, name: N, value: V, url: Option<U>) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    T: Serialize,
+    N: Serialize,
+    V: Serialize,
+    U: Serialize,
+{
+    let mut m = s.serialize_struct("Identifier", 3 + usize::from(url.is_some()))?;
+    m.serialize_field("type", &ty)?;
+    m.serialize_field("name", &name)?;
+    m.serialize_field("value", &value)?;
+    if let Some(url) = url {
+        m.serialize_field("url", &url)?;
+    }
+    m.end()
+}
+
+/// Whether `s` starts with `prefix`, ignoring ASCII case.
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes().get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+impl Serialize for Identifier<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Identifier::Advisory(id) => {
+                let name = non_blank(id);
+                let url = |base: &'static str| Some(Text(move |f| write!(f, "{base}{id}")));
+                if starts_with_ignore_case(id, "CVE-") {
+                    write_identifier(s, "cve", name, name, url("https://nvd.nist.gov/vuln/detail/"))
+                } else if starts_with_ignore_case(id, "GHSA-") {
+                    write_identifier(s, "ghsa", name, name, url("https://github.com/advisories/"))
+                } else if let Some((prefix, _)) = id.split_once('-') {
+                    if prefix.trim().is_empty() {
+                        write_identifier(s, "unknown", name, name, url("https://osv.dev/vulnerability/"))
+                    } else {
+                        let ty = Text(move |f| {
+                            prefix.chars().try_for_each(|c| fmt::Write::write_char(f, c.to_ascii_lowercase()))
+                        });
+                        write_identifier(s, ty, name, name, url("https://osv.dev/vulnerability/"))
+                    }
+                } else {
+                    write_identifier(s, "advisory", name, name, None::<&str>)
+                }
+            }
+            Identifier::Rule { id, help } => {
+                let id = non_blank(id);
+                write_identifier(s, "mlsec_rule_id", id, id, help.filter(|u| is_url(u)))
+            }
+            Identifier::Cwe(n) => write_identifier(
+                s,
+                "cwe",
+                Text(|f| write!(f, "CWE-{n}")),
+                Text(|f| write!(f, "{n}")),
+                Some(Text(|f| write!(f, "https://cwe.mitre.org/data/definitions/{n}.html"))),
+            ),
+        }
+    }
 }
 
 /// The CWE numbers named in `tags` (`CWE-502`, `cwe-79`, `external/cwe/cwe-22`).
 fn cwe_numbers<'a>(tags: impl Iterator<Item = &'a str>) -> Vec<u32> {
     let mut out = Vec::new();
     for tag in tags {
-        let lower = tag.to_ascii_lowercase();
-        let Some(pos) = lower.rfind("cwe-") else { continue };
-        if pos > 0 && !lower[..pos].ends_with('/') {
+        // The last `cwe-`, any case (ASCII case folding keeps byte offsets).
+        let bytes = tag.as_bytes();
+        let Some(pos) =
+            (0..bytes.len().saturating_sub(3)).rev().find(|&i| bytes[i..i + 4].eq_ignore_ascii_case(b"cwe-"))
+        else {
+            continue;
+        };
+        if pos > 0 && !tag[..pos].ends_with('/') {
             continue;
         }
-        if let Ok(n) = lower[pos + 4..].parse::<u32>()
+        if let Ok(n) = tag[pos + 4..].parse::<u32>()
             && !out.contains(&n)
         {
             out.push(n);
@@ -335,21 +564,21 @@ fn cwe_numbers<'a>(tags: impl Iterator<Item = &'a str>) -> Vec<u32> {
     out
 }
 
-fn identifiers(f: &Finding, rule: Option<&mlsec_findings::Rule>) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
+fn identifiers<'a>(f: &'a Finding, rule: Option<&'a Rule>) -> Vec<Identifier<'a>> {
+    let rule_identifier = || Identifier::Rule { id: &f.rule_id, help: rule.and_then(|r| r.help_uri.as_deref()) };
+    let is_advisory =
+        |out: &[Identifier<'_>], id: &str| out.iter().any(|i| matches!(i, Identifier::Advisory(a) if a == id));
+    let mut out = Vec::with_capacity(4);
     if let Some(v) = &f.vulnerability {
-        let primary = mlsec_findings::fingerprint::canonical_advisory_id(&v.id);
-        seen.insert(primary.clone());
-        out.push(advisory_identifier(&primary));
+        out.push(Identifier::Advisory(mlsec_findings::fingerprint::canonical_advisory_id(&v.id)));
         for alias in &v.aliases {
             let a = mlsec_findings::fingerprint::canonical_advisory_id(alias);
-            if seen.insert(a.clone()) {
-                out.push(advisory_identifier(&a));
+            if !is_advisory(&out, &a) {
+                out.push(Identifier::Advisory(a));
             }
         }
     } else {
-        out.push(rule_identifier(f, rule));
+        out.push(rule_identifier());
     }
     let tags = f
         .tags
@@ -357,79 +586,128 @@ fn identifiers(f: &Finding, rule: Option<&mlsec_findings::Rule>) -> Vec<Value> {
         .chain(rule.map(|r| r.tags.as_slice()).unwrap_or_default())
         .chain(f.vulnerability.as_ref().map(|v| v.cwes.as_slice()).unwrap_or_default())
         .map(String::as_str);
-    for n in cwe_numbers(tags) {
-        out.push(identifier(
-            "cwe",
-            &format!("CWE-{n}"),
-            &n.to_string(),
-            Some(format!("https://cwe.mitre.org/data/definitions/{n}.html")),
-        ));
-    }
-    if f.vulnerability.is_some() && !seen.contains(&mlsec_findings::fingerprint::canonical_advisory_id(&f.rule_id)) {
-        out.push(rule_identifier(f, rule));
+    out.extend(cwe_numbers(tags).into_iter().map(Identifier::Cwe));
+    if f.vulnerability.is_some() && !is_advisory(&out, &mlsec_findings::fingerprint::canonical_advisory_id(&f.rule_id))
+    {
+        out.push(rule_identifier());
     }
     out
 }
 
-fn links(f: &Finding, rule: Option<&mlsec_findings::Rule>) -> Vec<Value> {
-    let mut urls: Vec<&str> = Vec::new();
-    if let Some(v) = &f.vulnerability {
-        urls.extend(v.references.iter().map(String::as_str));
-    }
-    if let Some(h) = rule.and_then(|r| r.help_uri.as_deref()) {
-        urls.push(h);
-    }
-    let mut seen = BTreeSet::new();
-    urls.into_iter().filter(|u| is_url(u) && seen.insert(*u)).map(|u| json!({ "url": u })).collect()
+/// An entry of `links`.
+#[derive(Debug, Serialize)]
+struct Link<'a> {
+    url: &'a str,
 }
 
-fn text_detail(name: &str, value: String) -> Value {
-    json!({ "name": name, "type": "text", "value": value })
+fn links<'a>(f: &'a Finding, rule: Option<&'a Rule>) -> Vec<Link<'a>> {
+    let references = f.vulnerability.iter().flat_map(|v| v.references.iter().map(String::as_str));
+    let mut out: Vec<Link<'a>> = Vec::new();
+    for url in references.chain(rule.and_then(|r| r.help_uri.as_deref())) {
+        if is_url(url) && !out.iter().any(|l| l.url == url) {
+            out.push(Link { url });
+        }
+    }
+    out
 }
 
-fn details(run: &Run, f: &Finding) -> Map<String, Value> {
-    let mut d = Map::new();
-    d.insert("tool".into(), text_detail("Tool", tool_label(run)));
-    if let Some((key, value)) = f.primary_fingerprint() {
-        d.insert("fingerprint".into(), text_detail("Fingerprint", format!("{key}:{value}")));
+/// One entry of `details`: `{ "name", "type", "value" }`.
+#[derive(Serialize)]
+struct Detail<V> {
+    name: &'static str,
+    #[serde(rename = "type")]
+    ty: &'static str,
+    value: V,
+}
+
+fn text<V: Serialize>(name: &'static str, value: V) -> Option<Detail<V>> {
+    Some(Detail { name, ty: "text", value })
+}
+
+/// `details`, in this order, each when known.
+#[derive(Serialize)]
+struct Details<'a> {
+    tool: Detail<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<Detail<FingerprintText<'a>>>,
+    confidence: Detail<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cvss_score: Option<Detail<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cvss_vector: Option<Detail<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    package: Option<Detail<PackageText<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed_version: Option<Detail<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measurement: Option<Detail<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snippet: Option<Detail<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<Detail<&'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reported_by: Option<Detail<String>>,
+}
+
+/// `<key>:<value>` of a fingerprint.
+struct FingerprintText<'a>(&'a str, &'a str);
+
+impl Serialize for FingerprintText<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let FingerprintText(key, value) = self;
+        s.collect_str(&Text(|f| write!(f, "{key}:{value}")))
     }
-    d.insert("confidence".into(), text_detail("Confidence", f.confidence.as_str().into()));
-    if let Some(score) = f.cvss_score.filter(|s| s.is_finite()) {
-        d.insert("cvss_score".into(), json!({ "name": "CVSS score", "type": "value", "value": score }));
+}
+
+/// `<name>[ <version>][ (<purl>)]` of a package.
+struct PackageText<'a>(&'a Package);
+
+impl Serialize for PackageText<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.0;
+        s.collect_str(&Text(|f| {
+            f.write_str(&p.name)?;
+            if let Some(v) = &p.version {
+                write!(f, " {v}")?;
+            }
+            if let Some(purl) = &p.purl {
+                write!(f, " ({purl})")?;
+            }
+            Ok(())
+        }))
     }
-    if let Some(vector) = f.vulnerability.as_ref().and_then(|v| v.cvss_vector.clone()) {
-        d.insert("cvss_vector".into(), text_detail("CVSS vector", vector));
+}
+
+fn details<'a>(label: &'a str, f: &'a Finding) -> Details<'a> {
+    Details {
+        tool: Detail { name: "Tool", ty: "text", value: label },
+        fingerprint: f.primary_fingerprint().and_then(|(k, v)| text("Fingerprint", FingerprintText(k, v))),
+        confidence: Detail { name: "Confidence", ty: "text", value: f.confidence.as_str() },
+        cvss_score: f.cvss_score.filter(|s| s.is_finite()).map(|value| Detail {
+            name: "CVSS score",
+            ty: "value",
+            value,
+        }),
+        cvss_vector: f
+            .vulnerability
+            .as_ref()
+            .and_then(|v| v.cvss_vector.as_deref())
+            .and_then(|v| text("CVSS vector", v)),
+        package: f.package.as_ref().and_then(|p| text("Package", PackageText(p))),
+        fixed_version: f
+            .package
+            .as_ref()
+            .and_then(|p| p.fixed_version.as_deref())
+            .and_then(|v| text("Fixed version", v)),
+        measurement: f.measurement.as_ref().and_then(|m| text("Measurement", measurement_text(m))),
+        snippet: f.primary_location().and_then(|l| l.snippet.as_deref()).map(|snippet| Detail {
+            name: "Snippet (redacted)",
+            ty: "code",
+            value: redact_snippet(f.category, snippet),
+        }),
+        baseline_state: f.baseline_state.and_then(|b| text("Baseline state", b.as_str())),
+        reported_by: (f.reported_by.len() > 1).then(|| f.reported_by.join(", ")).and_then(|r| text("Reported by", r)),
     }
-    if let Some(p) = &f.package {
-        let mut s = p.name.clone();
-        if let Some(v) = &p.version {
-            s.push(' ');
-            s.push_str(v);
-        }
-        if let Some(purl) = &p.purl {
-            s.push_str(&format!(" ({purl})"));
-        }
-        d.insert("package".into(), text_detail("Package", s));
-        if let Some(fixed) = &p.fixed_version {
-            d.insert("fixed_version".into(), text_detail("Fixed version", fixed.clone()));
-        }
-    }
-    if let Some(m) = &f.measurement {
-        d.insert("measurement".into(), text_detail("Measurement", measurement_text(m)));
-    }
-    if let Some(snippet) = f.primary_location().and_then(|l| l.snippet.as_deref()) {
-        d.insert(
-            "snippet".into(),
-            json!({ "name": "Snippet (redacted)", "type": "code", "value": redact_snippet(f.category, snippet) }),
-        );
-    }
-    if let Some(b) = f.baseline_state {
-        d.insert("baseline_state".into(), text_detail("Baseline state", b.as_str().into()));
-    }
-    if f.reported_by.len() > 1 {
-        d.insert("reported_by".into(), text_detail("Reported by", f.reported_by.join(", ")));
-    }
-    d
 }
 
 /// `demographic_parity_difference = 0.1946 (max 0.1), grouping sex: Female, Male`.
@@ -479,27 +757,65 @@ fn tool_label(run: &Run) -> String {
 }
 
 /// The file a finding is reported at: its repo file, else the package manifest, else its URI.
-fn file_of(f: &Finding) -> Option<String> {
+fn file_of(f: &Finding) -> Option<&str> {
     let primary = f.primary_location();
     primary
         .filter(|l| l.is_repo_file())
-        .map(|l| l.uri.clone())
-        .or_else(|| f.package.as_ref().and_then(|p| p.manifest.clone()))
-        .or_else(|| primary.map(|l| l.uri.clone()))
+        .map(|l| l.uri.as_str())
+        .or_else(|| f.package.as_ref().and_then(|p| p.manifest.as_deref()))
+        .or_else(|| primary.map(|l| l.uri.as_str()))
         .filter(|s| !s.is_empty())
 }
 
-fn line_fields(m: &mut Map<String, Value>, l: Option<&Location>) {
-    if let Some(start) = l.and_then(|l| l.start_line) {
-        m.insert("start_line".into(), Value::from(start));
-        let end = l.and_then(|l| l.end_line).filter(|&e| e >= start).unwrap_or(start);
-        m.insert("end_line".into(), Value::from(end));
-    }
+/// `location`: the fields of the report's kind (see [`location`]), in the schemas' order.
+#[derive(Default, Serialize)]
+struct GitlabLocation<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<Commit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dependency: Option<Dependency<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operating_system: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<Image<'a>>,
 }
 
-fn dependency(f: &Finding) -> Value {
-    let (name, version) = package_of(f).unwrap_or_else(|| ("unknown".to_owned(), String::new()));
-    json!({ "package": { "name": name }, "version": version })
+#[derive(Serialize)]
+struct Commit {
+    sha: &'static str,
+}
+
+#[derive(Serialize)]
+struct Dependency<'a> {
+    package: DependencyPackage<'a>,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct DependencyPackage<'a> {
+    name: Cow<'a, str>,
+}
+
+/// `start_line` and `end_line` (never before the start), when the start is known.
+fn with_lines<'a>(mut m: GitlabLocation<'a>, l: Option<&Location>) -> GitlabLocation<'a> {
+    if let Some(l) = l
+        && let Some(start) = l.start_line
+    {
+        m.start_line = Some(start);
+        m.end_line = Some(l.end_line.filter(|&e| e >= start).unwrap_or(start));
+    }
+    m
+}
+
+fn dependency(f: &Finding) -> Dependency<'_> {
+    let (name, version) = package_of(f).unwrap_or((Cow::Borrowed("unknown"), ""));
+    Dependency { package: DependencyPackage { name }, version }
 }
 
 const OS_ECOSYSTEMS: [&str; 16] = [
@@ -521,66 +837,97 @@ const OS_ECOSYSTEMS: [&str; 16] = [
     "oracle",
 ];
 
-fn operating_system(run: &Run, f: &Finding) -> String {
+fn operating_system<'a>(run: &'a Run, f: &'a Finding) -> &'a str {
     ["mlsec/os", "os"]
         .iter()
-        .find_map(|k| f.properties.get(*k).and_then(Value::as_str).map(str::to_owned))
-        .or_else(|| run.engines.iter().find_map(|e| e.properties.get("os").cloned()))
+        .find_map(|k| f.properties.get(*k).and_then(Value::as_str))
+        .or_else(|| run.engines.iter().find_map(|e| e.properties.get("os").map(String::as_str)))
         .or_else(|| {
             f.package
                 .as_ref()
                 .and_then(|p| p.ecosystem.as_deref())
                 .filter(|e| OS_ECOSYSTEMS.iter().any(|os| e.eq_ignore_ascii_case(os)))
-                .map(str::to_owned)
         })
         .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| "unknown".to_owned())
+        .unwrap_or("unknown")
 }
 
-fn location(kind: ReportKind, run: &Run, f: &Finding) -> Value {
-    let mut m = Map::new();
+fn location<'a>(kind: ReportKind, run: &'a Run, f: &'a Finding) -> GitlabLocation<'a> {
     let primary = f.primary_location();
     match kind {
-        ReportKind::Sast => {
-            if let Some(file) = file_of(f) {
-                m.insert("file".into(), Value::String(file));
-            }
-            line_fields(&mut m, primary);
-        }
-        ReportKind::SecretDetection => {
-            if let Some(file) = file_of(f) {
-                m.insert("file".into(), Value::String(file));
-            }
-            line_fields(&mut m, primary);
-            m.insert("commit".into(), json!({ "sha": WORK_TREE_COMMIT }));
-        }
+        ReportKind::Sast => with_lines(GitlabLocation { file: file_of(f), ..GitlabLocation::default() }, primary),
+        ReportKind::SecretDetection => with_lines(
+            GitlabLocation {
+                file: file_of(f),
+                commit: Some(Commit { sha: WORK_TREE_COMMIT }),
+                ..GitlabLocation::default()
+            },
+            primary,
+        ),
         ReportKind::DependencyScanning => {
             let file = f
                 .package
                 .as_ref()
-                .and_then(|p| p.manifest.clone())
+                .and_then(|p| p.manifest.as_deref())
                 .or_else(|| file_of(f))
-                .unwrap_or_else(|| f.display_id().to_owned());
-            m.insert("file".into(), Value::String(file));
-            m.insert("dependency".into(), dependency(f));
+                .unwrap_or_else(|| f.display_id());
+            GitlabLocation { file: Some(file), dependency: Some(dependency(f)), ..GitlabLocation::default() }
         }
-        ReportKind::ContainerScanning => {
-            m.insert("dependency".into(), dependency(f));
-            m.insert("operating_system".into(), Value::String(operating_system(run, f)));
-            let image = image_of(run, f).unwrap_or_else(|| "unknown".to_owned());
-            m.insert("image".into(), Value::String(image));
-        }
+        ReportKind::ContainerScanning => GitlabLocation {
+            dependency: Some(dependency(f)),
+            operating_system: Some(operating_system(run, f)),
+            image: Some(image_of(run, f).unwrap_or(Image::Named("unknown"))),
+            ..GitlabLocation::default()
+        },
     }
-    Value::Object(m)
 }
 
 /// The `scan` object of one report.
-fn scan(ctx: &RenderContext<'_>, kind: ReportKind) -> Value {
-    let time = gitlab_time(ctx.options.generated_at);
+#[derive(Serialize)]
+struct Scan<'a> {
+    analyzer: Analyzer<'a>,
+    scanner: Analyzer<'a>,
+    #[serde(rename = "type")]
+    scan_type: &'static str,
+    start_time: &'a str,
+    end_time: &'a str,
+    status: &'static str,
+    messages: Vec<Message>,
+}
+
+/// `scan.analyzer` and `scan.scanner`: both mlsec.
+#[derive(Clone, Copy, Serialize)]
+struct Analyzer<'a> {
+    id: &'static str,
+    name: &'static str,
+    url: &'static str,
+    version: &'a str,
+    vendor: Vendor,
+}
+
+#[derive(Clone, Copy, Serialize)]
+struct Vendor {
+    name: &'static str,
+}
+
+#[derive(Serialize)]
+struct Message {
+    level: &'static str,
+    value: String,
+}
+
+fn scan<'a>(
+    ctx: &'a RenderContext<'_>,
+    kind: ReportKind,
+    contributes: &[u8],
+    runs: &[RunInfo<'_>],
+    time: &'a str,
+) -> Scan<'a> {
     let mut messages = Vec::new();
     let mut failed = false;
-    for run in ctx.file.runs.iter().filter(|r| contributes(r, kind)) {
-        messages.push(json!({ "level": "info", "value": format!("mlsec {}", tool_label(run)) }));
+    for (info, _) in runs.iter().zip(contributes).filter(|(_, bits)| *bits & kind.bit() != 0) {
+        let run = info.run;
+        messages.push(Message { level: "info", value: format!("mlsec {}", info.label) });
         if !run.invocation.successful {
             failed = true;
             let mut errors: Vec<String> = run.invocation.errors.clone();
@@ -591,53 +938,30 @@ fn scan(ctx: &RenderContext<'_>, kind: ReportKind) -> Value {
                 ));
             }
             for e in errors {
-                messages.push(
-                    json!({ "level": "fatal", "value": format!("{}: {}", run.short_name(), redact_message(&e)) }),
-                );
+                messages
+                    .push(Message { level: "fatal", value: format!("{}: {}", run.short_name(), redact_message(&e)) });
             }
         }
         for w in &run.invocation.warnings {
-            messages.push(json!({ "level": "warn", "value": format!("{}: {}", run.short_name(), redact_message(w)) }));
+            messages.push(Message { level: "warn", value: format!("{}: {}", run.short_name(), redact_message(w)) });
         }
     }
-    let mlsec = json!({
-        "id": "mlsec",
-        "name": "mlsec",
-        "url": mlsec_findings::PROJECT_URL,
-        "version": non_empty(&ctx.options.mlsec_version),
-        "vendor": { "name": "mlsec" },
-    });
-    json!({
-        "analyzer": mlsec.clone(),
-        "scanner": mlsec,
-        "type": kind.scan_type(),
-        "start_time": time,
-        "end_time": time,
-        "status": if failed { "failure" } else { "success" },
-        "messages": messages,
-    })
-}
-
-fn non_empty(s: &str) -> &str {
-    if s.trim().is_empty() { "unknown" } else { s }
-}
-
-/// Whether `run` is one of the runs behind the `kind` report: one of its findings goes there,
-/// or (for a run that found nothing) one of its rules' categories does.
-fn contributes(run: &Run, kind: ReportKind) -> bool {
-    if !run.findings.is_empty() {
-        return run.findings.iter().any(|f| route(run, f) == kind);
+    let mlsec = Analyzer {
+        id: "mlsec",
+        name: "mlsec",
+        url: mlsec_findings::PROJECT_URL,
+        version: non_blank(&ctx.options.mlsec_version),
+        vendor: Vendor { name: "mlsec" },
+    };
+    Scan {
+        analyzer: mlsec,
+        scanner: mlsec,
+        scan_type: kind.scan_type(),
+        start_time: time,
+        end_time: time,
+        status: if failed { "failure" } else { "success" },
+        messages,
     }
-    let image_run = run.automation_id.contains("/image/");
-    run.rules.iter().any(|r| {
-        let k = match r.category {
-            Category::Secret => ReportKind::SecretDetection,
-            Category::Vulnerability | Category::License | Category::Sbom if image_run => ReportKind::ContainerScanning,
-            Category::Vulnerability | Category::License | Category::Sbom => ReportKind::DependencyScanning,
-            _ => ReportKind::Sast,
-        };
-        k == kind
-    })
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` in UTC, the schema's pattern.
@@ -654,68 +978,164 @@ pub(crate) fn gitlab_time(t: time::OffsetDateTime) -> String {
     )
 }
 
-fn truncate(s: &str, max_chars: usize) -> String {
-    if s.chars().count() <= max_chars {
-        return s.to_owned();
+/// At most `max_chars` characters, the last one `…` when cut.
+fn truncate(s: Cow<'_, str>, max_chars: usize) -> Cow<'_, str> {
+    // A string has at least as many bytes as characters: most need no counting.
+    if s.len() <= max_chars || s.chars().count() <= max_chars {
+        return s;
     }
     let mut out: String = s.chars().take(max_chars.saturating_sub(1)).collect();
     out.push('…');
-    out
+    Cow::Owned(out)
 }
 
 /// What identifies a finding across pipelines: its primary fingerprint, else (foreign SARIF
 /// without fingerprints) its tool, rule and primary location.
-fn identity(run: &Run, f: &Finding) -> (String, String) {
+fn identity<'a>(run: &'a Run, f: &'a Finding) -> (&'a str, Cow<'a, str>) {
     match f.primary_fingerprint() {
-        Some((k, v)) => (k.to_owned(), v.to_owned()),
+        Some((k, v)) => (k, Cow::Borrowed(v)),
         None => (
-            "fallback".to_owned(),
-            format!(
+            "fallback",
+            Cow::Owned(format!(
                 "{}\n{}\n{}",
                 run.tool.name,
                 f.rule_id,
                 f.primary_location().map(Location::display).unwrap_or_default()
-            ),
+            )),
         ),
     }
 }
 
-/// A 32-hex-digit hash per finding (`[run][finding]`), from its identity and its occurrence
-/// among findings of the same identity in file order, under `domain`: stable across pipelines,
-/// unique within the file.
-pub(crate) fn stable_ids(file: &FindingsFile, domain: &str) -> Vec<Vec<String>> {
-    let mut seen: HashMap<(String, String), u32> = HashMap::new();
-    file.runs
-        .iter()
-        .map(|run| {
-            run.findings
-                .iter()
-                .map(|f| {
-                    let (key, value) = identity(run, f);
-                    let n = seen.entry((key.clone(), value.clone())).or_insert(0);
-                    let occurrence = *n;
-                    *n += 1;
-                    mlsec_findings::fingerprint::model(domain, &key, &format!("{value}\n{occurrence}"))
-                })
-                .collect()
-        })
-        .collect()
+/// Occurrence numbers of findings among findings of the same identity, counted in file order.
+#[derive(Debug)]
+pub(crate) struct Occurrences<'a> {
+    seen: HashMap<(&'a str, Cow<'a, str>), u32>,
+}
+
+impl<'a> Occurrences<'a> {
+    /// Ready to count the findings of `file`.
+    pub(crate) fn new(file: &FindingsFile) -> Self {
+        Occurrences { seen: HashMap::with_capacity(file.len()) }
+    }
+
+    /// The occurrence of `f` (0 for the first of its identity); call for every finding of the
+    /// file, in order.
+    pub(crate) fn next(&mut self, run: &'a Run, f: &'a Finding) -> u32 {
+        let n = self.seen.entry(identity(run, f)).or_insert(0);
+        let occurrence = *n;
+        *n += 1;
+        occurrence
+    }
+}
+
+/// A 32-hex-digit hash of a finding, from its identity and its occurrence (see [`Occurrences`])
+/// under `domain`: stable across pipelines, unique within the file.
+pub(crate) fn stable_id(domain: &str, run: &Run, f: &Finding, occurrence: u32) -> String {
+    let (key, value) = identity(run, f);
+    mlsec_findings::fingerprint::model(domain, key, &format!("{value}\n{occurrence}"))
+}
+
+/// A UUID, as its 36 ASCII characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Uuid([u8; 36]);
+
+impl Uuid {
+    fn as_str(&self) -> &str {
+        // Hex digits and dashes only.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl Serialize for Uuid {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// Format 32 hex digits as a UUID with the version-5 and RFC 4122 variant bits set.
-fn uuid_from_hex(hex: &str) -> String {
-    let mut h: Vec<char> = hex.chars().filter(char::is_ascii_hexdigit).map(|c| c.to_ascii_lowercase()).collect();
-    h.resize(32, '0');
-    h[12] = '5';
-    let variant = h[16].to_digit(16).unwrap_or(0);
-    h[16] = char::from_digit((variant & 0x3) | 0x8, 16).unwrap_or('8');
-    let s: String = h.into_iter().collect();
-    format!("{}-{}-{}-{}-{}", &s[..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32])
+fn uuid_from_hex(hex: &str) -> Uuid {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut h = [b'0'; 32];
+    for (slot, c) in h.iter_mut().zip(hex.bytes().filter(u8::is_ascii_hexdigit)) {
+        *slot = c.to_ascii_lowercase();
+    }
+    h[12] = b'5';
+    let variant = char::from(h[16]).to_digit(16).unwrap_or(0);
+    h[16] = DIGITS[((variant & 0x3) | 0x8) as usize];
+    let mut out = [b'-'; 36];
+    let mut j = 0;
+    for (i, &c) in h.iter().enumerate() {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            j += 1;
+        }
+        out[j] = c;
+        j += 1;
+    }
+    Uuid(out)
 }
 
 /// GitLab's severity for ours: the same six values, capitalised.
 pub fn severity(s: Severity) -> &'static str {
     s.label()
+}
+
+/// Compact JSON re-indented the way `serde_json::to_string_pretty` writes it (two spaces,
+/// `": "`), keeping the key order: the snapshots stay readable.
+#[cfg(test)]
+pub(crate) fn pretty_json(compact: &str) -> String {
+    fn newline(out: &mut String, indent: usize) {
+        out.push('\n');
+        for _ in 0..indent {
+            out.push_str("  ");
+        }
+    }
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut indent = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = compact.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                let close = if c == '{' { '}' } else { ']' };
+                if chars.peek() == Some(&close) {
+                    out.push(close);
+                    chars.next();
+                } else {
+                    indent += 1;
+                    newline(&mut out, indent);
+                }
+            }
+            '}' | ']' => {
+                indent = indent.saturating_sub(1);
+                newline(&mut out, indent);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, indent);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -724,7 +1144,9 @@ mod tests {
     use crate::ReportOptions;
     use mlsec_findings::gate::GatePolicy;
     use mlsec_findings::sample::{FAKE_AWS_KEY, FAKE_DB_PASSWORD, FAKE_HF_TOKEN, sample};
-    use mlsec_findings::{LogicalLocation, Package, Vulnerability};
+    use mlsec_findings::{LogicalLocation, Vulnerability};
+    use serde_json::json;
+    use std::collections::BTreeSet;
     use time::macros::{date, datetime};
 
     fn ctx(file: &FindingsFile) -> RenderContext<'_> {
@@ -834,7 +1256,7 @@ mod tests {
     fn sample_snapshot() {
         let file = sample();
         for r in render(&ctx(&file)) {
-            insta::assert_snapshot!(r.file_name, r.json);
+            insta::assert_snapshot!(r.file_name, pretty_json(&r.json));
         }
     }
 
@@ -888,12 +1310,18 @@ mod tests {
         let mut run = image_run();
         run.findings[0].locations = vec![Location::file("requirements.txt", Some(3))];
         assert_eq!(route(&run, &run.findings[0]), ReportKind::ContainerScanning);
-        assert_eq!(image_of(&run, &run.findings[0]).as_deref(), Some("image/registry.example.com/ml/serve:1.2"));
+        assert_eq!(
+            image_of(&run, &run.findings[0]).map(|i| i.to_string()).as_deref(),
+            Some("image/registry.example.com/ml/serve:1.2")
+        );
         let mut l = Location::artifact("x", "package");
         l.logical.push(LogicalLocation { name: "oci://ghcr.io/a/b:1".into(), kind: Some("image".into()) });
         let mut f = Finding::new("CVE-1", Category::Vulnerability, Severity::Low, "m");
         f.locations.push(l);
-        assert_eq!(image_of(&Run::new("trivy-wrapper", "0", "."), &f).as_deref(), Some("ghcr.io/a/b:1"));
+        assert_eq!(
+            image_of(&Run::new("trivy-wrapper", "0", "."), &f).map(|i| i.to_string()).as_deref(),
+            Some("ghcr.io/a/b:1")
+        );
     }
 
     #[test]
@@ -916,7 +1344,7 @@ mod tests {
             let mut f = Finding::new("r", cat, Severity::Low, "m");
             f.locations.push(Location::artifact("pkg:npm/%40scope/left-pad@1.0.0", "package"));
             assert_eq!(route(&run, &f), ReportKind::DependencyScanning, "{cat}");
-            assert_eq!(package_of(&f), Some(("@scope/left-pad".into(), "1.0.0".into())));
+            assert_eq!(package_of(&f), Some(("@scope/left-pad".into(), "1.0.0")));
         }
     }
 
@@ -1039,8 +1467,8 @@ mod tests {
 
     #[test]
     fn uuid_layout() {
-        assert_eq!(uuid_from_hex("0123456789abcdef0123456789abcdef"), "01234567-89ab-5def-8123-456789abcdef");
-        assert_eq!(uuid_from_hex("ffffffffffffffffffffffffffffffff"), "ffffffff-ffff-5fff-bfff-ffffffffffff");
+        assert_eq!(uuid_from_hex("0123456789abcdef0123456789abcdef").as_str(), "01234567-89ab-5def-8123-456789abcdef");
+        assert_eq!(uuid_from_hex("ffffffffffffffffffffffffffffffff").as_str(), "ffffffff-ffff-5fff-bfff-ffffffffffff");
     }
 
     /// Writes the reports (sample plus an image run) to `$MLSEC_DUMP_DIR` when set, for checking

@@ -23,33 +23,103 @@
 //! Text and attribute values are escaped (`&`, `<`, `>`, `"`, `'`; tab, CR and LF as character
 //! references in attributes) and characters XML 1.0 does not allow are dropped.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use mlsec_findings::gate;
 use mlsec_findings::redact::{redact_message, redact_snippet};
-use mlsec_findings::{BaselineState, Finding, Run, Severity};
+use mlsec_findings::{BaselineState, Finding, Location, Rule, Run, Severity};
 
 use crate::RenderContext;
 
-/// Whether `c` may appear in an XML 1.0 document.
+/// About what one test case takes (the sample set's are 150-900 bytes), to size the output once.
+const BYTES_PER_CASE: usize = 768;
+
+/// Whether `c` may appear in an XML 1.0 document (what `push_escaped` keeps; the tests check the
+/// output with it).
+#[cfg(test)]
 fn xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// Bytes that may need escaping or dropping: ASCII controls, `&<>"'`, and `0xEF`, the first
+/// byte of U+FFFE and U+FFFF (the only other characters XML 1.0 forbids that a `str` can hold).
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[0xEF] = true;
+    t
+};
+
+/// Appends `s` escaped: for element text, or (`attr`) for a double-quoted attribute value, where
+/// white space other than the space is written as character references. Characters XML 1.0 does
+/// not allow are dropped. Runs of bytes that need nothing are copied at once; every special byte
+/// is ASCII or a lead byte, so the slices are on character boundaries.
+fn push_escaped(out: &mut String, s: &str, attr: bool) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !SPECIAL[usize::from(b)] {
+            i += 1;
+            continue;
+        }
+        let (replacement, len) = match b {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
+            b'\'' => ("&apos;", 1),
+            b'\t' if attr => ("&#9;", 1),
+            b'\n' if attr => ("&#10;", 1),
+            b'\r' if attr => ("&#13;", 1),
+            b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            // U+FFFE and U+FFFF.
+            0xEF if bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) => ("", 3),
+            0xEF => {
+                i += 1;
+                continue;
+            }
+            // Other ASCII controls.
+            _ => ("", 1),
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(replacement);
+        i += len;
+        start = i;
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Appends `s` escaped for element text.
+fn push_text(out: &mut String, s: &str) {
+    push_escaped(out, s, false);
+}
+
+/// Appends `s` escaped for a double-quoted attribute value.
+fn push_attr(out: &mut String, s: &str) {
+    push_escaped(out, s, true);
 }
 
 /// `s` escaped for element text.
 pub fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars().filter(|&c| xml_char(c)) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
+    push_text(&mut out, s);
     out
 }
 
@@ -57,120 +127,125 @@ pub fn escape_text(s: &str) -> String {
 /// as character references, so attribute-value normalisation keeps it.
 pub fn escape_attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars().filter(|&c| xml_char(c)) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            _ => out.push(c),
-        }
-    }
+    push_attr(&mut out, s);
     out
 }
 
-/// What a test case says besides its name.
+/// What a finding's test case says besides its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
-    Failure { severity: Severity, message: String, body: String },
-    Skipped { message: String },
-    Error { message: String, body: String },
-    Pass { out: Option<String> },
+    Failure,
+    Skipped,
+    Pass,
 }
 
-struct Case {
-    classname: String,
-    name: String,
-    outcome: Outcome,
+/// The outcome of a finding's test case (see the module docs).
+fn outcome(ctx: &RenderContext<'_>, f: &Finding) -> Outcome {
+    if f.is_suppressed(ctx.policy.today) {
+        Outcome::Skipped
+    } else if gate::considered(f, &ctx.policy) && ctx.fail_on().is_some_and(|t| f.severity >= t) {
+        Outcome::Failure
+    } else {
+        Outcome::Pass
+    }
 }
 
-/// The JUnit XML report.
+/// `tests`, `failures`, `errors`, `skipped` of a suite.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+impl Counts {
+    fn of(ctx: &RenderContext<'_>, run: &Run) -> Counts {
+        let mut c = Counts::default();
+        if !run.invocation.successful {
+            c.tests += 1;
+            c.errors += 1;
+        } else if run.findings.is_empty() {
+            c.tests += 1;
+        }
+        for f in &run.findings {
+            c.tests += 1;
+            match outcome(ctx, f) {
+                Outcome::Failure => c.failures += 1,
+                Outcome::Skipped => c.skipped += 1,
+                Outcome::Pass => {}
+            }
+        }
+        c
+    }
+
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            tests: self.tests + o.tests,
+            failures: self.failures + o.failures,
+            errors: self.errors + o.errors,
+            skipped: self.skipped + o.skipped,
+        }
+    }
+}
+
+/// The JUnit XML report, written into one pre-sized string: the counts first (outcomes only),
+/// then the test cases straight from the findings.
 pub fn render(ctx: &RenderContext<'_>) -> String {
     let mut tool_runs: HashMap<&str, usize> = HashMap::new();
     for run in &ctx.file.runs {
         *tool_runs.entry(run.short_name()).or_default() += 1;
     }
-    let suites: Vec<(String, Vec<Case>)> = ctx
-        .file
-        .runs
-        .iter()
-        .map(|run| {
-            let mut name = run.short_name().to_owned();
-            if tool_runs.get(run.short_name()).is_some_and(|&n| n > 1) {
-                name.push_str(&format!(" ({})", target(run)));
-            }
-            (name, cases(ctx, run))
-        })
-        .collect();
-
-    let count = |cases: &[Case], pred: fn(&Outcome) -> bool| cases.iter().filter(|c| pred(&c.outcome)).count();
-    let is_failure = |o: &Outcome| matches!(o, Outcome::Failure { .. });
-    let is_error = |o: &Outcome| matches!(o, Outcome::Error { .. });
-    let is_skipped = |o: &Outcome| matches!(o, Outcome::Skipped { .. });
-    let all: Vec<&Case> = suites.iter().flat_map(|(_, c)| c).collect();
-    let total = |pred: fn(&Outcome) -> bool| all.iter().filter(|c| pred(&c.outcome)).count();
+    let counts: Vec<Counts> = ctx.file.runs.iter().map(|run| Counts::of(ctx, run)).collect();
+    let total = counts.iter().fold(Counts::default(), |a, &c| a.add(c));
     let timestamp = crate::gitlab::gitlab_time(ctx.options.generated_at);
 
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut x = String::with_capacity(1024 + total.tests * BYTES_PER_CASE);
+    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         x,
         "<testsuites name=\"mlsec\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-        all.len(),
-        total(is_failure),
-        total(is_error),
-        total(is_skipped)
+        total.tests, total.failures, total.errors, total.skipped
     );
-    for (name, cases) in &suites {
+    let mut scratch = String::new();
+    for (run, c) in ctx.file.runs.iter().zip(&counts) {
+        x.push_str("  <testsuite name=\"");
+        push_attr(&mut x, run.short_name());
+        if tool_runs.get(run.short_name()).is_some_and(|&n| n > 1) {
+            x.push_str(" (");
+            push_attr(&mut x, &target(run));
+            x.push(')');
+        }
         let _ = writeln!(
             x,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" timestamp=\"{timestamp}\">",
-            escape_attr(name),
-            cases.len(),
-            count(cases, is_failure),
-            count(cases, is_error),
-            count(cases, is_skipped)
+            "\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" timestamp=\"{timestamp}\">",
+            c.tests, c.failures, c.errors, c.skipped
         );
-        for c in cases {
-            write_case(&mut x, c);
-        }
+        write_cases(&mut x, &mut scratch, ctx, run);
         x.push_str("  </testsuite>\n");
     }
     x.push_str("</testsuites>\n");
     x
 }
 
-fn write_case(x: &mut String, c: &Case) {
-    let open = format!("    <testcase classname=\"{}\" name=\"{}\"", escape_attr(&c.classname), escape_attr(&c.name));
-    match &c.outcome {
-        Outcome::Pass { out: None } => {
-            let _ = writeln!(x, "{open}/>");
-        }
-        Outcome::Pass { out: Some(out) } => {
-            let _ = writeln!(x, "{open}>\n      <system-out>{}</system-out>\n    </testcase>", escape_text(out));
-        }
-        Outcome::Skipped { message } => {
-            let _ = writeln!(x, "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>", escape_attr(message));
-        }
-        Outcome::Failure { severity, message, body } => {
-            let _ = writeln!(
-                x,
-                "{open}>\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
-                severity.as_str(),
-                escape_attr(message),
-                escape_text(body)
-            );
-        }
-        Outcome::Error { message, body } => {
-            let _ = writeln!(
-                x,
-                "{open}>\n      <error type=\"tool-error\" message=\"{}\">{}</error>\n    </testcase>",
-                escape_attr(message),
-                escape_text(body)
-            );
-        }
+/// `    <testcase classname="<tool>[/<category>]" name="<name>"`, not closed.
+fn open_case(x: &mut String, tool: &str, category: Option<&str>, name: &str) {
+    x.push_str("    <testcase classname=\"");
+    push_attr(x, tool);
+    if let Some(category) = category {
+        x.push('/');
+        push_attr(x, category);
+    }
+    x.push_str("\" name=\"");
+    push_attr(x, name);
+    x.push('"');
+}
+
+/// `path:line` for humans (`Location::display`, without a `String` of its own).
+fn push_location(s: &mut String, l: &Location) {
+    s.push_str(&l.uri);
+    if let Some(line) = l.start_line {
+        let _ = write!(s, ":{line}");
     }
 }
 
@@ -180,9 +255,9 @@ fn target(run: &Run) -> String {
     if t.is_empty() { run.automation_id.clone() } else { t }
 }
 
-fn cases(ctx: &RenderContext<'_>, run: &Run) -> Vec<Case> {
+/// The test cases of a run; `scratch` is a reusable buffer.
+fn write_cases(x: &mut String, scratch: &mut String, ctx: &RenderContext<'_>, run: &Run) {
     let tool = run.short_name();
-    let mut out = Vec::new();
     if !run.invocation.successful {
         let mut errors: Vec<String> = run.invocation.errors.iter().map(|e| redact_message(e).into_owned()).collect();
         if errors.is_empty() {
@@ -191,77 +266,121 @@ fn cases(ctx: &RenderContext<'_>, run: &Run) -> Vec<Case> {
                 run.invocation.exit_code.map_or_else(|| "unknown".to_owned(), |c| c.to_string())
             ));
         }
-        out.push(Case {
-            classname: format!("{tool}/invocation"),
-            name: "tool error".to_owned(),
-            outcome: Outcome::Error { message: errors[0].clone(), body: errors.join("\n") },
-        });
+        open_case(x, tool, Some("invocation"), "tool error");
+        x.push_str(">\n      <error type=\"tool-error\" message=\"");
+        push_attr(x, &errors[0]);
+        x.push_str("\">");
+        push_text(x, &errors.join("\n"));
+        x.push_str("</error>\n    </testcase>\n");
     } else if run.findings.is_empty() {
-        out.push(Case {
-            classname: tool.to_owned(),
-            name: "no findings".to_owned(),
-            outcome: Outcome::Pass { out: None },
-        });
-    }
-    let mut names: HashMap<String, usize> = HashMap::new();
-    for f in &run.findings {
-        let location = f.primary_location().map_or_else(|| "(no location)".to_owned(), |l| l.display());
-        let mut name = format!("{} {location}", f.rule_id);
-        let n = names.entry(name.clone()).or_default();
-        *n += 1;
-        if *n > 1 {
-            name.push_str(&format!(" #{n}"));
-        }
-        out.push(Case { classname: format!("{tool}/{}", f.category), name, outcome: outcome(ctx, run, f) });
-    }
-    out
-}
-
-fn outcome(ctx: &RenderContext<'_>, run: &Run, f: &Finding) -> Outcome {
-    let today = ctx.policy.today;
-    if let Some(s) = f.suppressions.iter().find(|s| s.is_effective(today)) {
-        let why = s
-            .justification
-            .as_deref()
-            .filter(|j| !j.trim().is_empty())
-            .or(s.source.as_deref())
-            .unwrap_or(s.kind.as_str());
-        return Outcome::Skipped { message: format!("suppressed: {}", redact_message(why)) };
+        open_case(x, tool, None, "no findings");
+        x.push_str("/>\n");
     }
     let threshold = ctx.fail_on();
-    let considered = gate::considered(f, &ctx.policy);
-    if considered && threshold.is_some_and(|t| f.severity >= t) {
-        return Outcome::Failure {
-            severity: f.severity,
-            message: redact_message(&f.message).into_owned(),
-            body: describe(run, f, threshold),
+    let today = ctx.policy.today;
+    let rules = Rules { run, short_descriptions: run.rules.iter().map(|_| OnceCell::new()).collect() };
+    // Test case names seen in this suite, and how often.
+    let mut names: HashMap<String, usize> = HashMap::with_capacity(run.findings.len());
+    let mut name = String::new();
+    for f in &run.findings {
+        name.clear();
+        name.push_str(&f.rule_id);
+        name.push(' ');
+        match f.primary_location() {
+            Some(l) => push_location(&mut name, l),
+            None => name.push_str("(no location)"),
+        }
+        let repeat = match names.get_mut(name.as_str()) {
+            Some(n) => {
+                *n += 1;
+                Some(*n)
+            }
+            None => {
+                names.insert(name.clone(), 1);
+                None
+            }
         };
+        if let Some(n) = repeat {
+            let _ = write!(name, " #{n}");
+        }
+        open_case(x, tool, Some(f.category.as_str()), &name);
+        match outcome(ctx, f) {
+            Outcome::Skipped => {
+                let s = f.suppressions.iter().find(|s| s.is_effective(today));
+                let why = s.map_or("", |s| {
+                    s.justification
+                        .as_deref()
+                        .filter(|j| !j.trim().is_empty())
+                        .or(s.source.as_deref())
+                        .unwrap_or(s.kind.as_str())
+                });
+                x.push_str(">\n      <skipped message=\"suppressed: ");
+                push_attr(x, &redact_message(why));
+                x.push_str("\"/>\n    </testcase>\n");
+            }
+            Outcome::Failure => {
+                let message = redact_message(&f.message);
+                let _ = write!(x, ">\n      <failure type=\"{}\" message=\"", f.severity.as_str());
+                push_attr(x, &message);
+                x.push_str("\">");
+                scratch.clear();
+                describe(scratch, &rules, f, &message, threshold);
+                push_text(x, scratch);
+                x.push_str("</failure>\n    </testcase>\n");
+            }
+            Outcome::Pass => {
+                scratch.clear();
+                if f.baseline_state == Some(BaselineState::Absent) {
+                    scratch.push_str("not failing: absent from this scan (fixed since the baseline)");
+                } else if !gate::considered(f, &ctx.policy) {
+                    scratch.push_str("not failing: unchanged against the baseline (the gate counts new findings only)");
+                } else if let Some(t) = threshold {
+                    let _ = write!(scratch, "not failing: {} is below the gate threshold ({t})", f.severity);
+                } else {
+                    scratch.push_str("not failing: the gate is report-only (no fail-on threshold)");
+                }
+                scratch.push('\n');
+                describe(scratch, &rules, f, &redact_message(&f.message), threshold);
+                x.push_str(">\n      <system-out>");
+                push_text(x, scratch);
+                x.push_str("</system-out>\n    </testcase>\n");
+            }
+        }
     }
-    let why = if f.baseline_state == Some(BaselineState::Absent) {
-        "not failing: absent from this scan (fixed since the baseline)".to_owned()
-    } else if !considered {
-        "not failing: unchanged against the baseline (the gate counts new findings only)".to_owned()
-    } else if let Some(t) = threshold {
-        format!("not failing: {} is below the gate threshold ({t})", f.severity)
-    } else {
-        "not failing: the gate is report-only (no fail-on threshold)".to_owned()
-    };
-    Outcome::Pass { out: Some(format!("{why}\n{}", describe(run, f, threshold))) }
 }
 
-/// The details of a finding, one fact a line.
-fn describe(run: &Run, f: &Finding, threshold: Option<Severity>) -> String {
-    let rule = run.rule(&f.rule_id);
-    let mut s = String::new();
-    let _ = writeln!(s, "{}", redact_message(&f.message));
+/// A run's rules, with their short descriptions redacted once (on first use) rather than for
+/// every finding.
+struct Rules<'a> {
+    run: &'a Run,
+    short_descriptions: Vec<OnceCell<Cow<'a, str>>>,
+}
+
+impl<'a> Rules<'a> {
+    /// The rule of `f` (the first with its id, as `Run::rule`) and its redacted short description.
+    fn get(&self, f: &Finding) -> Option<(&'a Rule, &str)> {
+        let i = self.run.rules.iter().position(|r| r.id == f.rule_id)?;
+        let rule = &self.run.rules[i];
+        Some((rule, self.short_descriptions[i].get_or_init(|| redact_message(&rule.short_description))))
+    }
+}
+
+/// Appends the details of a finding, one fact a line; `message` is its redacted message.
+fn describe(s: &mut String, rules: &Rules<'_>, f: &Finding, message: &str, threshold: Option<Severity>) {
+    let (rule, short_description) = rules.get(f).unzip();
+    s.push_str(message);
+    s.push('\n');
     let _ = write!(s, "severity: {}", f.severity);
     if let Some(t) = threshold {
         let _ = write!(s, " (threshold: {t})");
     }
     s.push('\n');
-    let _ = write!(s, "rule: {}", f.rule_id);
-    if let Some(r) = rule {
-        let _ = write!(s, " ({})", redact_message(&r.short_description));
+    s.push_str("rule: ");
+    s.push_str(&f.rule_id);
+    if let Some(d) = short_description {
+        s.push_str(" (");
+        s.push_str(d);
+        s.push(')');
     }
     s.push('\n');
     if let Some(v) = &f.vulnerability
@@ -270,7 +389,9 @@ fn describe(run: &Run, f: &Finding, threshold: Option<Severity>) -> String {
         let _ = writeln!(s, "advisory: {}", v.id);
     }
     if let Some(l) = f.primary_location() {
-        let _ = writeln!(s, "location: {}", l.display());
+        s.push_str("location: ");
+        push_location(s, l);
+        s.push('\n');
         if let Some(snippet) = &l.snippet {
             let _ = writeln!(s, "snippet: {}", redact_snippet(f.category, snippet));
         }
@@ -300,7 +421,6 @@ fn describe(run: &Run, f: &Finding, threshold: Option<Severity>) -> String {
     if let Some(h) = rule.and_then(|r| r.help_uri.as_deref()) {
         let _ = writeln!(s, "help: {h}");
     }
-    s
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 mod summary;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod text;
 
 pub use summary::Summary;
@@ -77,6 +79,19 @@ impl<'a> RenderContext<'a> {
     pub fn fail_on(&self) -> Option<Severity> {
         self.policy.fail_on
     }
+}
+
+/// Compact JSON text of a value plus a final newline, serialized straight into a byte buffer of
+/// `capacity` bytes (an estimate of the output's size: growing a buffer of tens of megabytes
+/// copies it and touches every page again).
+pub(crate) fn json_text<T: serde::Serialize + ?Sized>(value: &T, capacity: usize) -> String {
+    let mut buf = Vec::with_capacity(capacity);
+    // Cannot fail: the renderers' types have string keys, and there is no I/O.
+    if serde_json::to_writer(&mut buf, value).is_err() {
+        buf.clear();
+    }
+    buf.push(b'\n');
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 /// A renderer could not produce its output.

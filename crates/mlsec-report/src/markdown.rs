@@ -507,19 +507,9 @@ mod tests {
     use mlsec_findings::gate::GatePolicy;
     use mlsec_findings::sample::{self, FAKE_AWS_KEY, FAKE_DB_PASSWORD, FAKE_HF_TOKEN};
     use mlsec_findings::{Category, FindingsFile, Location, Suppression};
-    use time::macros::{date, datetime};
+    use time::macros::date;
 
-    fn policy() -> GatePolicy {
-        GatePolicy { fail_on: Some(Severity::High), new_only: false, max_findings: None, today: date!(2026 - 12 - 02) }
-    }
-
-    fn options() -> ReportOptions {
-        ReportOptions {
-            generated_at: datetime!(2026-12-01 12:00 UTC),
-            mlsec_version: "0.1.0".into(),
-            ..ReportOptions::default()
-        }
-    }
+    use crate::testing::{options, policy};
 
     fn render_file(file: &FindingsFile, options: ReportOptions) -> String {
         render(&RenderContext::new(file, policy(), options))
