@@ -37,6 +37,10 @@ pub enum Command {
     Report(ReportCmd),
     /// Check findings files against SARIF 2.1.0 and the mlsec profile v1
     Validate(ValidateArgs),
+    /// Publish findings to GitHub (check run + annotations, sticky PR comment, SARIF upload, step
+    /// summary) or GitLab (sticky MR note, commit status); exit code as `gate`, or 2 when
+    /// publishing failed
+    Publish(PublishCmd),
 }
 
 /// Findings files to read.
@@ -145,4 +149,106 @@ pub struct ValidateArgs {
     /// Violations listed per file
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub max_violations: usize,
+}
+
+/// Where `mlsec publish` publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlatformArg {
+    /// GitHub Actions when GITHUB_ACTIONS=true, GitLab CI when GITLAB_CI=true
+    Auto,
+    /// GitHub
+    Github,
+    /// GitLab
+    Gitlab,
+}
+
+/// When to post the sticky PR/MR comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CommentArg {
+    /// On every pull/merge request
+    Always,
+    /// When there are findings (an existing comment is always updated)
+    OnFindings,
+    /// Never
+    Never,
+}
+
+/// `mlsec publish`.
+#[derive(Debug, Args)]
+pub struct PublishCmd {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Gate options (the check run's conclusion and the exit code).
+    #[command(flatten)]
+    pub gate: GateArgs,
+
+    /// Platform to publish to
+    #[arg(
+        long,
+        value_enum,
+        value_name = "NAME",
+        default_value = "auto",
+        env = "MLSEC_PLATFORM",
+        help_heading = "Publishing"
+    )]
+    pub platform: PlatformArg,
+
+    /// Name of the check run (GitHub) or commit status (GitLab)
+    #[arg(long, value_name = "NAME", default_value = "mlsec", env = "MLSEC_CHECK_NAME", help_heading = "Publishing")]
+    pub check_name: String,
+
+    /// Sticky PR/MR comment, found by its hidden marker and edited in place
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "on-findings",
+        env = "MLSEC_COMMENT",
+        help_heading = "Publishing"
+    )]
+    pub comment: CommentArg,
+
+    /// Upload the findings to GitHub code scanning (one category per tool run)
+    #[arg(long, env = "MLSEC_SARIF_UPLOAD", help_heading = "Publishing")]
+    pub sarif_upload: bool,
+
+    /// API token (default: GITHUB_TOKEN; on GitLab MLSEC_GITLAB_TOKEN, then CI_JOB_TOKEN)
+    #[arg(long, value_name = "TOKEN", env = "MLSEC_TOKEN", hide_env_values = true, help_heading = "Publishing")]
+    pub token: Option<String>,
+
+    /// API base URL (default: GITHUB_API_URL or CI_API_V4_URL)
+    #[arg(long, value_name = "URL", env = "MLSEC_API_URL", help_heading = "Publishing")]
+    pub api_url: Option<String>,
+
+    /// Pull/merge request number (for the workflow_run pattern; default: from the event)
+    #[arg(long, value_name = "N", env = "MLSEC_PR", help_heading = "Publishing")]
+    pub pr: Option<u64>,
+
+    /// Commit to publish for (default: the PR head / CI commit)
+    #[arg(long, value_name = "SHA", env = "MLSEC_SHA", help_heading = "Publishing")]
+    pub sha: Option<String>,
+
+    /// Directory the report (report.md, findings.sarif) is written to before any network call
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "mlsec-out",
+        env = "MLSEC_REPORT_DIR",
+        help_heading = "Publishing"
+    )]
+    pub report_dir: PathBuf,
+
+    /// Seconds per HTTP request
+    #[arg(long, value_name = "SECS", default_value_t = 30, env = "MLSEC_HTTP_TIMEOUT", help_heading = "Publishing")]
+    pub timeout: u64,
+
+    /// Attempts per HTTP request (retries on 429, 403 rate limits and 5xx)
+    #[arg(long, value_name = "N", default_value_t = 4, env = "MLSEC_HTTP_ATTEMPTS", help_heading = "Publishing")]
+    pub attempts: u32,
+
+    /// Print what would be published; no network call
+    #[arg(long, help_heading = "Publishing")]
+    pub dry_run: bool,
 }

@@ -18,7 +18,9 @@ use mlsec_findings::suppress::SuppressRule;
 use mlsec_findings::{FindingsError, FindingsFile, baseline, merge, profile, sarif, suppress};
 use mlsec_report::{RenderContext, ReportOptions};
 
-use crate::cli::{Cli, Command, GateCmd, InputArgs, MergeArgs, ReportCmd, ValidateArgs};
+use crate::cli::{
+    Cli, Command, CommentArg, GateCmd, InputArgs, MergeArgs, PlatformArg, PublishCmd, ReportCmd, ValidateArgs,
+};
 
 /// Run the command line; the exit status on success, an error (exit 2) otherwise.
 pub fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
@@ -28,6 +30,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
         Command::Gate(a) => gate_cmd(&cli.global, a, sub),
         Command::Report(a) => report_cmd(&cli.global, a, sub),
         Command::Validate(a) => validate_cmd(&cli.global, a),
+        Command::Publish(a) => publish_cmd(&cli.global, a, sub),
     }
 }
 
@@ -336,4 +339,70 @@ fn validate_cmd(global: &GlobalArgs, a: &ValidateArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Error);
     }
     Ok(ExitStatus::Success)
+}
+
+fn publish_cmd(global: &GlobalArgs, a: &PublishCmd, matches: &ArgMatches) -> Result<ExitStatus> {
+    use mlsec_ci::{CommentMode, Overrides, PlatformChoice, PublishOptions, RetryPolicy};
+    let overrides = Overrides { token: a.token.clone(), api_url: a.api_url.clone(), pr: a.pr, sha: a.sha.clone() };
+    let choice = match a.platform {
+        PlatformArg::Auto => PlatformChoice::Auto,
+        PlatformArg::Github => PlatformChoice::GitHub,
+        PlatformArg::Gitlab => PlatformChoice::GitLab,
+    };
+    let p = prepare(global, &a.input, &a.gate, matches)?;
+    let target = mlsec_ci::detect(choice, &overrides, &|k| std::env::var(k).ok()).map_err(ci_err)?;
+    let run_url = match &target {
+        mlsec_ci::Target::GitHub(t) => t.run_url.clone(),
+        mlsec_ci::Target::GitLab(t) => t.job_url.clone(),
+    };
+    let ctx = RenderContext::new(&p.file, p.policy, report_options(&p.config, run_url));
+    let exit = exit_for(ctx.outcome.verdict, &p.settings);
+    let report = mlsec_ci::Report::build(&ctx, p.settings.is_report_only()).map_err(ci_err)?;
+
+    // The report is on disk before any network call: a failed publish never loses it.
+    let options = PublishOptions {
+        check_name: a.check_name.clone(),
+        comment: match a.comment {
+            CommentArg::Always => CommentMode::Always,
+            CommentArg::OnFindings => CommentMode::OnFindings,
+            CommentArg::Never => CommentMode::Never,
+        },
+        sarif_upload: a.sarif_upload,
+        timeout: std::time::Duration::from_secs(a.timeout.max(1)),
+        retry: RetryPolicy { attempts: a.attempts.max(1), ..RetryPolicy::default() },
+        dry_run: a.dry_run,
+    };
+    if !a.dry_run {
+        std::fs::create_dir_all(&a.report_dir)
+            .with_context(|| format!("creating the report directory {}", a.report_dir.display()))?;
+        write_output(&a.report_dir.join("report.md"), &report.step_summary)?;
+        write_output(&a.report_dir.join("findings.sarif"), &mlsec_report::sarif::render(&ctx))?;
+        stderr_line(global, &format!("mlsec publish: report written to {}", a.report_dir.display()));
+    }
+    let outcome = mlsec_ci::publish(&target, &report, &options).map_err(ci_err);
+    stderr_line(global, &format!("mlsec publish: {}", report.headline));
+    let outcome = outcome?;
+    if !outcome.workflow_commands.is_empty() {
+        write_output(Path::new("-"), &outcome.workflow_commands)?;
+    }
+    for line in &outcome.done {
+        stderr_line(global, &format!("mlsec publish: {line}"));
+    }
+    for n in &outcome.notices {
+        stderr_line(global, &format!("mlsec publish: notice: {n}"));
+    }
+    if let Some(first) = outcome.errors.first() {
+        let mut err = io::stderr().lock();
+        for e in &outcome.errors {
+            let _ = writeln!(err, "error: publishing: {e}");
+        }
+        let _ = writeln!(err, "mlsec publish: the gate's verdict was exit {} ({})", exit.code(), report.headline);
+        return fail(format!("{} publishing step(s) failed", outcome.errors.len()), &first.hint());
+    }
+    Ok(exit)
+}
+
+fn ci_err(e: mlsec_ci::PublishError) -> anyhow::Error {
+    let hint = e.hint();
+    anyhow::Error::new(mlsec_cli::WithHint::new(e, hint))
 }
