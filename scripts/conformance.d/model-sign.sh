@@ -1,0 +1,68 @@
+# model-sign: every reference vector in ../shared/vectors/model-signing (made by model_signing 1.1.1)
+# verifies, or fails, with the expected result; a signature of ours over the same model carries
+# the same statement and key hint as the reference's.
+cargo build --quiet --locked -p model-sign || exit 2
+ms="$CARGO_TARGET_DIR/debug/model-sign"
+v="$shared/vectors/model-signing"
+k="$v/key-p256"
+
+check "model-sign vector key-p256: verifies" expect_exit 0 "$ms" verify "$k/model" --signature "$k/model.sig" --key "$k/public.pem"
+check "model-sign vector key-p256 tampered: fails, names the flipped file" bash -c '
+  "$0" verify "$1/tampered" --signature "$1/model.sig" --key "$1/public.pem" --json --output "$2/ms-tampered.sarif" >"$2/ms-tampered.json"
+  [ $? -eq 1 ] || exit 1
+  python3 - "$2/ms-tampered.json" <<PY
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = [(f["name"], f["status"]) for f in r["files"] if f["status"] != "ok"]
+assert bad == [("weights/model-00002-of-00002.safetensors", "modified")], bad
+assert r["subject_digest"].startswith("191308ae"), r["subject_digest"]
+PY' "$ms" "$k" "$out"
+check "model-sign tampered SARIF: OASIS schema + mlsec profile" \
+  bash -c "'$cjs' --schemafile '$schemas/sarif-schema-2.1.0.json' '$out/ms-tampered.sarif' && '$mlsec' validate -q '$out/ms-tampered.sarif'"
+check "model-sign vector key-p256 payload-tampered: DSSE signature invalid" \
+  expect_exit 1 "$ms" verify "$k/model" --signature "$k/model.payload-tampered.sig" --key "$k/public.pem"
+check "model-sign vector key-p256 shards-256k (float shard_size): verifies" \
+  expect_exit 0 "$ms" verify "$k/model" --signature "$k/model.shards-256k-sha256.sig" --key "$k/public.pem"
+check "model-sign vector key-p256 files-blake3: unsupported hash is an error (exit 2)" \
+  expect_exit 2 "$ms" verify "$k/model" --signature "$k/model.files-blake3.sig" --key "$k/public.pem"
+check "model-sign vector key-p256 files-blake2: unsupported hash is an error (exit 2)" \
+  expect_exit 2 "$ms" verify "$k/model" --signature "$k/model.files-blake2.sig" --key "$k/public.pem"
+check "model-sign vector key-p384: verifies" \
+  expect_exit 0 "$ms" verify "$k/model" --signature "$v/key-p384/model.sig" --key "$v/key-p384/public.pem"
+check "model-sign vector key-p384 with the P-256 key: key mismatch (exit 1)" \
+  expect_exit 1 "$ms" verify "$k/model" --signature "$v/key-p384/model.sig" --key "$k/public.pem"
+check "model-sign vector key-p256-sig-inside: verifies, reference resource order" bash -c '
+  "$0" verify "$1/model" --signature "$1/model/model.sig" --key "$1/public.pem" --json >"$2/ms-inside.json" || exit 1
+  python3 - "$2/ms-inside.json" <<PY
+import json, sys
+names = [f["name"] for f in json.load(open(sys.argv[1]))["files"]]
+assert names == [".hidden", "B.txt", "Z", "a/b/c", "a b.txt", "a-b/c", "a.b", "a0/z", "\u00e4.txt"], names
+PY' "$ms" "$v/key-p256-sig-inside" "$out"
+check "model-sign: our signature over key-p256/model has the reference's statement and key hint" bash -c '
+  cd "$2" && "$0" sign "$1/model" --signature "$2/ms-ours.sig" --key "$1/test-only-private.pem" -q || exit 1
+  python3 - "$2/ms-ours.sig" "$1/model.sig" <<PY
+import base64, json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["mediaType"] == b["mediaType"] and a["verificationMaterial"] == b["verificationMaterial"]
+pa, pb = (json.loads(base64.b64decode(x["dsseEnvelope"]["payload"])) for x in (a, b))
+pa["predicate"]["serialization"]["ignore_paths"].sort(); pb["predicate"]["serialization"]["ignore_paths"].sort()
+assert pa == pb, (pa, pb)
+PY' "$ms" "$k" "$out"
+c="$v/cert-chain"
+check "model-sign vector cert-chain: verifies against the root CA" \
+  expect_exit 0 "$ms" verify "$c/model" --signature "$c/model.sig" --certificate-chain "$c/root-ca.pem"
+check "model-sign vector cert-chain tampered: fails" \
+  expect_exit 1 "$ms" verify "$c/tampered" --signature "$c/model.sig" --certificate-chain "$c/root-ca.pem"
+check "model-sign vector cert-chain: the intermediate alone is not a trust anchor" \
+  expect_exit 1 "$ms" verify "$c/model" --signature "$c/model.sig" --certificate-chain "$c/intermediate-ca.pem"
+check "model-sign: our certificate bundle over cert-chain/model has the reference's verification material" bash -c '
+  cd "$2" && "$0" sign "$1/model" --signature "$2/ms-cert.sig" --key "$1/test-only-private.pem" \
+    --certificate "$1/signing-cert.pem" --certificate-chain "$1/intermediate-ca.pem" -q || exit 1
+  python3 -c "import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:3]); assert a[\"verificationMaterial\"]==b[\"verificationMaterial\"]" "$2/ms-cert.sig" "$1/model.sig"
+' "$ms" "$c" "$out"
+# Keyless (Fulcio/Rekor) bundles are not implemented: they are refused with exit 2, never passed.
+for kv in v1.0.0-sigstore v1.1.0-sigstore; do
+  check "model-sign vector upstream-keyless $kv: keyless not implemented, refused (exit 2)" \
+    expect_exit 2 "$ms" verify "$v/upstream-keyless/$kv" --signature "$v/upstream-keyless/$kv/model.sig" \
+      --certificate-chain "$c/root-ca.pem"
+done
