@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# fairness-gate vs fairlearn MetricFrame vs a vectorised pandas groupby, end to end (read the CSV,
+# per-group rates, disparities) on N generated rows (default 10M; not committed), in the same run:
+# wall and CPU seconds and peak RSS per tool (measured with wait4 rusage), and ratios.
+# Usage: bench/fairness.sh [N]   (FAIRLEARN=0 skips fairlearn, which needs ~70 s per 1M rows here)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+n=${1:-10000000}
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mlsec/target}"
+py="$root/.tools/venv/bin/python"
+[ -x "$py" ] || { echo "run scripts/install-test-tools first" >&2; exit 1; }
+cargo build --quiet --release --locked -p fairness-gate
+fg="$CARGO_TARGET_DIR/release/fairness-gate"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$py" - "$n" "$work/data.csv" <<'PY'
+import sys
+import numpy as np
+import pandas as pd
+n, out = int(sys.argv[1]), sys.argv[2]
+rng = np.random.default_rng(6)
+sex = rng.choice(np.array(["female", "male"]), n)
+race = rng.choice(np.array(["A", "B", "C", "D", "E"]), n, p=[0.6, 0.2, 0.1, 0.07, 0.03])
+label = (rng.random(n) < np.where(sex == "male", 0.3, 0.2)).astype(np.int8)
+score = np.round(np.clip(0.35 * label + rng.random(n) * 0.8, 0, 1), 4)
+pd.DataFrame({"label": label, "score": score, "sex": sex, "race": race}).to_csv(out, index=False)
+PY
+echo "rows: $n, file: $(du -h "$work/data.csv" | cut -f1)"
+
+cat >"$work/pandas_groupby.py" <<'PY'
+import sys
+import pandas as pd
+df = pd.read_csv(sys.argv[1], dtype={"sex": "category", "race": "category"})
+df["pred"] = (df["score"] >= 0.5).astype("int8")
+for col in ["sex", "race"]:
+    d = df.assign(tp=df.label & df.pred, p=df.label, fp=(1 - df.label) & df.pred, neg=1 - df.label)
+    g = d.groupby(col, observed=True)[["pred", "tp", "p", "fp", "neg"]].sum()
+    cnt = d.groupby(col, observed=True).size()
+    sr, tpr, fpr = g.pred / cnt, g.tp / g.p, g.fp / g.neg
+    print(col, sr.max() - sr.min(), max(tpr.max() - tpr.min(), fpr.max() - fpr.min()))
+PY
+cat >"$work/fairlearn_metricframe.py" <<'PY'
+import sys
+import pandas as pd
+from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate, false_positive_rate
+df = pd.read_csv(sys.argv[1], dtype={"sex": "category", "race": "category"})
+pred = (df["score"] >= 0.5).astype(int)
+for col in ["sex", "race"]:
+    mf = MetricFrame(metrics={"sr": selection_rate, "tpr": true_positive_rate, "fpr": false_positive_rate},
+                     y_true=df["label"], y_pred=pred, sensitive_features=df[col])
+    d = mf.difference()
+    print(col, d["sr"], max(d["tpr"], d["fpr"]))
+PY
+
+# measure NAME CMD...: runs CMD, prints "NAME wall cpu peak_mib" (rusage of the child via wait4).
+measure() {
+  "$py" - "$@" <<'PY'
+import os, sys, time
+name, cmd = sys.argv[1], sys.argv[2:]
+t = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    fd = os.open(os.devnull, os.O_WRONLY); os.dup2(fd, 1)
+    os.execvp(cmd[0], cmd)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - t
+code = os.waitstatus_to_exitcode(status)
+if code not in (0, 1):
+    sys.exit(f"{name} exited {code}")
+print(f"{name} {wall:.2f} {ru.ru_utime + ru.ru_stime:.2f} {ru.ru_maxrss / 1024:.0f}")
+PY
+}
+{
+  measure fairness-gate "$fg" "$work/data.csv" --label label --score score --threshold 0.5 --sensitive sex race \
+    --fail-on none -q --json "$work/r.json"
+  measure pandas-groupby "$py" "$work/pandas_groupby.py" "$work/data.csv"
+  [ "${FAIRLEARN:-1}" = 0 ] || measure fairlearn-MetricFrame "$py" "$work/fairlearn_metricframe.py" "$work/data.csv"
+} | tee "$work/results.txt"
+"$py" - "$work/results.txt" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+base = {r[0]: (float(r[1]), float(r[2]), float(r[3])) for r in rows}
+fg = base["fairness-gate"]
+print(f"\n| tool | wall s | CPU s | peak RSS MiB | wall vs fairness-gate |\n|---|---:|---:|---:|---:|")
+for name, (w, c, m) in base.items():
+    print(f"| {name} | {w:.2f} | {c:.2f} | {m:.0f} | {w / fg[0]:.1f}x |")
+PY

@@ -1,0 +1,203 @@
+//! The binary's contract: bad input exits 2 naming the column/row; limits, config and
+//! `--fail-on` decide 0/1; SARIF, JUnit and Markdown outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name).display().to_string()
+}
+
+fn gate_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fairness-gate"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MLSEC_FAIL_ON")
+        .env_remove("MLSEC_CONFIG")
+        .output()
+        .expect("run")
+}
+
+fn gate(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().expect("tmp");
+    gate_in(dir.path(), args)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn bad(args: &[&str], needle: &str) {
+    let out = gate(args);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(needle), "expected `{needle}` in: {}", stderr(&out));
+}
+
+#[test]
+fn missing_column_exits_2_naming_it_and_the_flag() {
+    bad(
+        &[&fixture("basic.csv"), "--label", "label", "--prediction", "nope", "--sensitive", "sex"],
+        "column `nope` (from --prediction) is not in the header",
+    );
+}
+
+#[test]
+fn non_binary_labels_without_pos_label_exit_2_naming_row_and_column() {
+    bad(
+        &[&fixture("nonbinary.csv"), "--label", "label", "--prediction", "pred", "--sensitive", "sex"],
+        "nonbinary.csv:2: column `label`: label is not 0/1: `yes`",
+    );
+}
+
+#[test]
+fn nan_score_exits_2_naming_row_and_column() {
+    bad(
+        &[
+            &fixture("nan-score.csv"),
+            "--label",
+            "label",
+            "--score",
+            "score",
+            "--threshold",
+            "0.5",
+            "--sensitive",
+            "sex",
+        ],
+        "nan-score.csv:3: column `score`: score is NaN",
+    );
+}
+
+#[test]
+fn ragged_csv_exits_2_naming_the_line() {
+    bad(&[&fixture("ragged.csv"), "--label", "label", "--prediction", "pred", "--sensitive", "sex"], "line: 3");
+}
+
+#[test]
+fn empty_file_and_header_only_file_exit_2() {
+    for f in ["empty.csv", "header-only.csv"] {
+        bad(&[&fixture(f), "--label", "label", "--prediction", "pred", "--sensitive", "sex"], "no data rows");
+    }
+}
+
+#[test]
+fn unknown_privileged_value_exits_2() {
+    bad(
+        &[
+            &fixture("basic.csv"),
+            "--label",
+            "label",
+            "--prediction",
+            "pred",
+            "--sensitive",
+            "sex",
+            "--privileged",
+            "sex=Male",
+        ],
+        "no row has `sex` equal to `Male`",
+    );
+}
+
+const PASSING: &[&str] = &["--label", "label", "--prediction", "pred", "--sensitive", "sex"];
+
+#[test]
+fn default_limits_fail_and_fail_on_none_only_reports() {
+    let f = fixture("basic.csv");
+    // sex, weighted: demographic_parity_difference is 0.151, above the default limit 0.1.
+    let out = gate(&[&f, "--label", "label", "--prediction", "pred", "--sensitive", "sex", "--weight", "weight"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let mut args = vec![f.as_str()];
+    args.extend_from_slice(PASSING);
+    args.extend_from_slice(&["--weight", "weight", "--fail-on", "none"]);
+    assert_eq!(gate(&args).status.code(), Some(0));
+}
+
+#[test]
+fn limits_from_flags_and_from_config_decide_the_verdict() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = fixture("basic.csv");
+    let loose = [
+        f.as_str(),
+        "--label",
+        "label",
+        "--prediction",
+        "pred",
+        "--sensitive",
+        "sex",
+        "--weight",
+        "weight",
+        "--limit",
+        "demographic_parity_difference <= 0.2",
+    ];
+    assert_eq!(gate_in(dir.path(), &loose).status.code(), Some(0));
+    // A two-sided band from mlsec.toml: disparate impact 1.36 is above 1.25.
+    std::fs::write(
+        dir.path().join("mlsec.toml"),
+        "[fairness]\nlimits = [\"disparate_impact >= 0.8\", \"disparate_impact <= 1.25\"]\n",
+    )
+    .expect("write");
+    let banded = [&loose[..9], &["--privileged", "sex=male"]].concat();
+    let out = gate_in(dir.path(), &banded);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("disparate_impact [sex]"), "{}", stderr(&out));
+    // An unknown key in the section is a config error naming the file.
+    std::fs::write(dir.path().join("mlsec.toml"), "[fairness]\nlimitz = []\n").expect("write");
+    let out = gate_in(dir.path(), &banded);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("mlsec.toml"), "{}", stderr(&out));
+}
+
+#[test]
+fn sarif_junit_markdown_and_json_are_written() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = |n: &str| -> PathBuf { dir.path().join(n) };
+    let (sarif, junit, md, json) = (p("f.sarif"), p("f.xml"), p("f.md"), p("f.json"));
+    let f = fixture("basic.csv");
+    let out = gate(&[
+        &f,
+        "--label",
+        "label",
+        "--prediction",
+        "pred",
+        "--sensitive",
+        "sex",
+        "race",
+        "--privileged",
+        "sex=male",
+        "--output",
+        sarif.to_str().expect("p"),
+        "--junit",
+        junit.to_str().expect("p"),
+        "--markdown",
+        md.to_str().expect("p"),
+        "--json",
+        json.to_str().expect("p"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parse");
+    let failed = report["groupings"]
+        .as_array()
+        .expect("g")
+        .iter()
+        .flat_map(|g| g["metrics"].as_array().expect("m").iter())
+        .chain(std::iter::once(&report["theil_index"]))
+        .filter(|m| m["verdict"] == "fail")
+        .count();
+    assert!(failed > 0);
+    assert_eq!(report["input_sha256"].as_str().expect("sha").len(), 64);
+    let sarif_file = mlsec_findings_read(&sarif);
+    assert_eq!(sarif_file["runs"][0]["results"].as_array().expect("results").len(), failed);
+    let r0 = &sarif_file["runs"][0]["results"][0];
+    assert!(r0["partialFingerprints"].get("mlsec/model/v1").is_some(), "{r0}");
+    assert!(r0["properties"].get("mlsec/measurement").is_some(), "{r0}");
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    // sex: 6 fairlearn + 5 aif360; race: 6 fairlearn; theil: 1.
+    assert_eq!(xml.matches("<testcase ").count(), 18);
+    assert_eq!(xml.matches("<failure ").count(), failed);
+    let md = std::fs::read_to_string(&md).expect("md");
+    assert!(md.contains("| sex | demographic_parity_difference |"), "{md}");
+    assert!(md.contains("### race"), "{md}");
+}
+
+fn mlsec_findings_read(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("sarif")).expect("sarif json")
+}
