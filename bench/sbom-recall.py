@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Recall of an SBOM against the pinned PyPI `name==version` pairs of a project's lockfiles.
+
+Ground truth, computed independently of sbom: every [[package]] of uv.lock and poetry.lock, and
+every `name==version` / `name===version` line of requirements*.txt (PEP 503-normalised names).
+Usage: sbom-recall.py PROJECT SBOM.json [--min PERCENT]   (CycloneDX or SPDX JSON)
+"""
+import json
+import os
+import re
+import sys
+import tomllib
+
+norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()
+
+
+def truth(root):
+    pairs = set()
+    for d, dirs, files in os.walk(root):
+        dirs[:] = [x for x in dirs if x not in (".git", "node_modules", "target", ".venv")]
+        for f in files:
+            p = os.path.join(d, f)
+            if f in ("uv.lock", "poetry.lock"):
+                try:
+                    data = tomllib.load(open(p, "rb"))
+                except Exception:
+                    continue
+                for pk in data.get("package", []):
+                    if "version" in pk:
+                        pairs.add((norm(pk["name"]), pk["version"]))
+            elif f.startswith("requirements") and f.endswith(".txt"):
+                for line in open(p, errors="replace"):
+                    line = line.split(" #")[0].split(";")[0].strip()
+                    m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*===?\s*([^\s,\\]+)\s*\\?$", line)
+                    if m and "*" not in m.group(3):
+                        pairs.add((norm(m.group(1)), m.group(3)))
+    return pairs
+
+
+def found(path):
+    doc = json.load(open(path))
+    out = set()
+    if "components" in doc:  # CycloneDX (cdxgen/syft/cyclonedx-py/sbom)
+        stack = list(doc.get("components", []))
+        while stack:
+            c = stack.pop()
+            stack.extend(c.get("components", []))
+            if c.get("purl", "").startswith("pkg:pypi/") and c.get("version"):
+                out.add((norm(c["name"]), c["version"]))
+    for p in doc.get("packages", []):  # SPDX
+        refs = [r["referenceLocator"] for r in p.get("externalRefs", []) if r.get("referenceType") == "purl"]
+        if any(r.startswith("pkg:pypi/") for r in refs) and p.get("versionInfo"):
+            out.add((norm(p["name"]), p["versionInfo"]))
+    return out
+
+
+def main():
+    args = sys.argv[1:]
+    minimum = None
+    if "--min" in args:
+        i = args.index("--min")
+        minimum = float(args[i + 1])
+        del args[i : i + 2]
+    t, f = truth(args[0]), found(args[1])
+    hit = len(t & f)
+    pct = 100.0 * hit / len(t) if t else 100.0
+    print(f"{hit}/{len(t)} pinned PyPI pairs found ({pct:.1f}%)")
+    for m in sorted(t - f)[:20]:
+        print("missing", "==".join(m))
+    if minimum is not None and pct < minimum:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

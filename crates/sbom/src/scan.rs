@@ -1,0 +1,131 @@
+//! Walk a project and run the parser for every manifest found.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use crate::model::Inventory;
+use crate::models;
+use crate::parse::{docker, locks, requirements};
+
+/// Directories never descended into (VCS data, build outputs, installed environments).
+const SKIP_DIRS: &[&str] =
+    &[".git", ".hg", ".svn", "node_modules", "target", "__pycache__", ".tox", ".venv", "venv", ".mypy_cache"];
+
+/// Largest manifest read (bigger files are skipped with a warning).
+const MAX_MANIFEST: u64 = 64 * 1024 * 1024;
+
+/// Repo-relative paths of files under `root`; symlinks are not followed (no loops, no escape).
+fn walk(root: &Path, rel: &str, out: &mut Vec<String>, warnings: &mut Vec<String>) {
+    let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) => {
+            warnings.push(format!("{}: cannot read directory: {e}", if rel.is_empty() { "." } else { rel }));
+            return;
+        }
+    };
+    let mut names: Vec<(String, fs::FileType)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.file_type().ok()?)))
+        .collect();
+    names.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, ft) in names {
+        let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        if ft.is_dir() {
+            if !SKIP_DIRS.contains(&name.as_str()) {
+                walk(root, &child, out, warnings);
+            }
+        } else if ft.is_file() {
+            out.push(child);
+        }
+    }
+}
+
+fn read(root: &Path, rel: &str) -> Result<String, String> {
+    let path = root.join(rel);
+    let meta = fs::symlink_metadata(&path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > MAX_MANIFEST {
+        return Err(format!("{} bytes, larger than the {MAX_MANIFEST}-byte manifest limit", meta.len()));
+    }
+    let bytes = fs::read(&path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
+}
+
+type LockParser = fn(&str, &str) -> Result<Inventory, String>;
+
+fn lock_parser(name: &str) -> Option<LockParser> {
+    Some(match name {
+        "pyproject.toml" => locks::pyproject,
+        "uv.lock" => locks::uv_lock,
+        "poetry.lock" => locks::poetry_lock,
+        "Pipfile.lock" => locks::pipfile_lock,
+        "pdm.lock" => locks::pdm_lock,
+        "pylock.toml" => locks::pylock,
+        n if n.starts_with("pylock.") && n.ends_with(".toml") => locks::pylock,
+        "Cargo.lock" => locks::cargo_lock,
+        "package-lock.json" | "npm-shrinkwrap.json" => locks::package_lock,
+        _ => return None,
+    })
+}
+
+/// Scan `root` (a directory, or a single manifest file) into an inventory.
+pub fn scan(root: &Path) -> Inventory {
+    let mut inv = Inventory::default();
+    let (base, files) = if root.is_file() {
+        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        (root.parent().unwrap_or(Path::new(".")).to_path_buf(), vec![name])
+    } else {
+        let mut files = Vec::new();
+        walk(root, "", &mut files, &mut inv.warnings);
+        (root.to_path_buf(), files)
+    };
+    let reader = |rel: &str| read(&base, rel);
+    let mut req_results = Vec::new();
+    let mut constraint_files = BTreeSet::new();
+    for rel in &files {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        if let Some(parser) = lock_parser(name) {
+            match read(&base, rel).and_then(|t| parser(rel, &t)) {
+                Ok(found) => inv.extend(found),
+                Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
+            }
+        } else if models::is_candidate(rel) {
+            match models::detect(&base.join(rel), rel) {
+                Ok(Some(m)) => {
+                    inv.models.insert(rel.clone(), m);
+                }
+                Ok(None) => {}
+                Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
+            }
+        } else if docker::is_dockerfile(rel) {
+            match read(&base, rel) {
+                Ok(t) => inv.extend(docker::parse(rel, &t)),
+                Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
+            }
+        } else if requirements::is_requirements_file(rel) {
+            let parsed = requirements::parse(rel, &reader);
+            constraint_files.extend(parsed.constraint_files.iter().cloned());
+            req_results.push((rel.clone(), parsed));
+        }
+    }
+    // A file that another file uses through `-c` holds constraints, not components, unless some
+    // other file also includes it through `-r`.
+    let mut included: BTreeSet<String> = BTreeSet::new();
+    for (rel, p) in &req_results {
+        included.extend(p.requirement_files.iter().filter(|f| *f != rel).cloned());
+    }
+    for (rel, p) in req_results {
+        if constraint_files.contains(&rel) && !included.contains(&rel) {
+            continue;
+        }
+        inv.extend(p.inventory);
+    }
+    inv.fold_unpinned();
+    inv.warnings.sort();
+    inv.warnings.dedup();
+    inv
+}
