@@ -1,0 +1,737 @@
+//! The default rule set, written from the providers' documented token formats.
+//!
+//! Each rule names the keywords that must appear near a secret (the Aho-Corasick prefilter looks
+//! for them, case-insensitively), a regex whose capture group 1 is the secret value, a minimum
+//! Shannon entropy of that value, and positive/negative examples that `cargo test` checks
+//! (`rules::tests::every_rule_matches_its_positives_and_not_its_negatives`).
+//!
+//! The example values are random strings of the right shape, made for these tests; none is a real
+//! credential.
+
+use mlsec_findings::Severity;
+
+/// One detection rule.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleDef {
+    /// Stable rule id (SARIF `ruleId`).
+    pub id: &'static str,
+    /// The fingerprint family (`fingerprint::secret(family, ..)`): one credential found by two
+    /// rules of the same provider is one finding.
+    pub family: &'static str,
+    /// One line, shown as the rule's short description.
+    pub description: &'static str,
+    /// How to fix, in Markdown.
+    pub remediation: &'static str,
+    /// Severity of a finding.
+    pub severity: Severity,
+    /// Lower-case keywords; at least one must occur for the regex to run.
+    pub keywords: &'static [&'static str],
+    /// The regex (bytes API); group 1 is the secret value.
+    pub regex: &'static str,
+    /// Minimum Shannon entropy (bits per byte) of the value; 0 disables the check.
+    pub min_entropy: f64,
+    /// Whether placeholder/stop-word allowlists apply to the value.
+    pub allowlist: bool,
+    /// Tagged `ml` (the ML pack).
+    pub ml: bool,
+    /// Lines that must produce a finding of this rule.
+    pub positives: &'static [&'static str],
+    /// Lines that must not.
+    pub negatives: &'static [&'static str],
+}
+
+const ROTATE: &str = "Revoke or rotate the credential at the provider first (it is in the repository's history), \
+then read it at run time from the CI secret store or the environment.";
+
+/// Severity shorthands.
+const C: Severity = Severity::Critical;
+const H: Severity = Severity::High;
+const M: Severity = Severity::Medium;
+
+/// Separator between a key name and its value in assignments: `=`, `:`, `:=`, `=>`, optionally
+/// quoted key (`"key": `), function keyword arguments (`login(key=`).
+macro_rules! assign {
+    () => {
+        r#"["'\]]{0,3}\s*(?:=>|:=|=|:|\(\s*(?:[a-z_]+\s*=\s*)?)\s*[rbf]?["'`]?"#
+    };
+}
+
+/// The default rules.
+pub static RULES: &[RuleDef] = &[
+    // ---- cloud ----
+    RuleDef {
+        id: "aws-access-key-id",
+        family: "aws",
+        description: "AWS access key id",
+        remediation: "Deactivate the key in IAM, then use OIDC (GitHub/GitLab) or an instance role.",
+        severity: C,
+        keywords: &["akia", "asia", "abia", "acca"],
+        regex: r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b",
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: false,
+        positives: &[
+            "aws_access_key_id = AKIAN73U55XTPLPFT7V4",
+            "  access_key_id = AKIAN73U55XTPLPFT7V4  # .dvc/config remote",
+            "boto3.client('s3', aws_access_key_id='AKIAN73U55XTPLPFT7V4')",
+        ],
+        negatives: &["aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "AKIAXXXXXXXXXXXXXXXX", "AKIAN73U55XTPLPFT7V4X1"],
+    },
+    RuleDef {
+        id: "aws-secret-access-key",
+        family: "aws",
+        description: "AWS secret access key",
+        remediation: "Deactivate the key pair in IAM, then use OIDC (GitHub/GitLab) or an instance role.",
+        severity: C,
+        keywords: &["secret_access_key", "secretaccesskey", "secret-access-key", "aws_secret"],
+        regex: concat!(
+            r#"(?i)(?:aws_?secret_?access_?key|secret_access_key|secretaccesskey|aws_secret_key|secret-access-key)"#,
+            assign!(),
+            r#"([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#
+        ),
+        min_entropy: 4.0,
+        allowlist: true,
+        ml: false,
+        positives: &[
+            "aws_secret_access_key = Kjp1vRt/1fjORS+6ilI8ihN5KXSc7Tvo+hBKqFYY",
+            "    secret_access_key = Kjp1vRt/1fjORS+6ilI8ihN5KXSc7Tvo+hBKqFYY",
+            "s3 = boto3.client('s3', aws_secret_access_key=\"Kjp1vRt/1fjORS+6ilI8ihN5KXSc7Tvo+hBKqFYY\")",
+            r#""SecretAccessKey": "Kjp1vRt/1fjORS+6ilI8ihN5KXSc7Tvo+hBKqFYY","#,
+        ],
+        negatives: &[
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "aws_secret_access_key = os.environ['AWS_SECRET_ACCESS_KEY']",
+            "aws_secret_access_key = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ],
+    },
+    RuleDef {
+        id: "gcp-service-account-key",
+        family: "gcp",
+        description: "GCP service-account key (JSON key file)",
+        remediation: "Delete the key in IAM > Service accounts, then use Workload Identity Federation.",
+        severity: C,
+        keywords: &["private_key_id"],
+        regex: r#""private_key_id"\s*:\s*"([a-f0-9]{40})""#,
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: false,
+        positives: &[r#"  "private_key_id": "7f770d9106fd287db7f1adbc60926f6967e7893f","#],
+        negatives: &[
+            r#"  "private_key_id": "<private-key-id>","#,
+            r#""private_key_id": "0000000000000000000000000000000000000000""#,
+        ],
+    },
+    RuleDef {
+        id: "gcp-api-key",
+        family: "gcp",
+        description: "Google API key",
+        remediation: "Delete or restrict the key in the Google Cloud console (APIs & Services > Credentials).",
+        severity: H,
+        keywords: &["aiza"],
+        regex: r"\b(AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: false,
+        positives: &["GOOGLE_API_KEY=AIza-kv5ZJr3J1TWDtkwtDDb_xHKas1VOqg6YYZ"],
+        negatives: &["GOOGLE_API_KEY=AIzaxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "AIza-kv5ZJr3J1TW"],
+    },
+    RuleDef {
+        id: "azure-storage-connection-string",
+        family: "azure-storage",
+        description: "Azure storage account key (connection string)",
+        remediation: "Rotate the storage account key, then use a managed identity or a SAS with an expiry.",
+        severity: C,
+        keywords: &["accountkey"],
+        regex: r"(?i)AccountKey=([A-Za-z0-9+/]{86}==)",
+        min_entropy: 4.0,
+        allowlist: true,
+        ml: false,
+        positives: &[
+            "AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=https;AccountName=mlsec;AccountKey=Yn9ZhyiA4uoRgnatmUdjAWtGSU8po+799NksnRH9ucAUsdMlHUvTCQCyEZDz/TddJ8HyS5SUkCnD8zRA9a9Skp==;EndpointSuffix=core.windows.net",
+        ],
+        negatives: &["AccountKey=<your-account-key>", "AccountKey=${AZURE_KEY}"],
+    },
+    // ---- VCS, CI, packages ----
+    RuleDef {
+        id: "github-token",
+        family: "github",
+        description: "GitHub token (personal access, OAuth, app or refresh token)",
+        remediation: "Revoke the token at github.com/settings/tokens; in Actions use `GITHUB_TOKEN` or a secret.",
+        severity: C,
+        keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        regex: r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36})\b",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: false,
+        positives: &[
+            "GH_TOKEN=ghp_6yYTWmE4lBYOvfZ8UzDzV8fUkkibjL5DZPjN",
+            "git clone https://ghs_6yYTWmE4lBYOvfZ8UzDzV8fUkkibjL5DZPjN@github.com/a/b",
+        ],
+        negatives: &["GH_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "ghp_6yYTWmE4lBYOvfZ8"],
+    },
+    RuleDef {
+        id: "github-fine-grained-token",
+        family: "github",
+        description: "GitHub fine-grained personal access token",
+        remediation: "Revoke the token at github.com/settings/tokens; in Actions use `GITHUB_TOKEN` or a secret.",
+        severity: C,
+        keywords: &["github_pat_"],
+        regex: r"\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: false,
+        positives: &[
+            "token: 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",
+        ],
+        negatives: &[
+            "token: github_pat_XXXXXXXXXXXXXXXXXXXXXX_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+        ],
+    },
+    RuleDef {
+        id: "gitlab-token",
+        family: "gitlab",
+        description: "GitLab token (personal, project, group, deploy, runner, trigger)",
+        remediation: "Revoke the token in GitLab (User settings > Access tokens, or the project's settings).",
+        severity: C,
+        keywords: &["glpat-", "glrt-", "gldt-", "glptt-", "glsoat-", "glft-"],
+        regex: r"\b((?:glpat|glrt|gldt|glptt|glsoat|glft)-[A-Za-z0-9_\-]{20,64})\b",
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: false,
+        positives: &["CI_TOKEN=glpat-9nhFyJfm5di4PzJ59FHz"],
+        negatives: &["CI_TOKEN=glpat-xxxxxxxxxxxxxxxxxxxx", "glpat-9nhFyJ"],
+    },
+    RuleDef {
+        id: "pypi-token",
+        family: "pypi",
+        description: "PyPI API token",
+        remediation: "Delete the token at pypi.org/manage/account/token; publish with trusted publishing (OIDC).",
+        severity: C,
+        keywords: &["pypi-ageichlwas5vcmc"],
+        regex: r"\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})",
+        min_entropy: 3.5,
+        allowlist: false,
+        ml: false,
+        positives: &["password = pypi-AgEIcHlwaS5vcmca3u2olZU6uqbgsYlVvsSKuvinX_zMqf9OgXluCZz8xBfZuXTptFyfePpX6N1"],
+        negatives: &["password = pypi-AgEIcHlwaS5vcmc"],
+    },
+    RuleDef {
+        id: "npm-token",
+        family: "npm",
+        description: "npm access token",
+        remediation: "Revoke the token with `npm token revoke`; publish with provenance from CI.",
+        severity: H,
+        keywords: &["npm_"],
+        regex: r"\b(npm_[A-Za-z0-9]{36})\b",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: false,
+        positives: &["//registry.npmjs.org/:_authToken=npm_tLpByQxCGClbaNFDpCWNX0D1lZEzgeiwBxfZ"],
+        negatives: &["npm_config_cache_directory_for_this_build_x", "npm_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    },
+    // ---- chat, payment, mail ----
+    RuleDef {
+        id: "slack-token",
+        family: "slack",
+        description: "Slack token",
+        remediation: "Revoke the token at api.slack.com/apps (OAuth & Permissions).",
+        severity: H,
+        keywords: &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe"],
+        regex: r"\b(xox[bpares](?:\.xox[a-z]-\d)?-[0-9A-Za-z\-]{10,250})\b",
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: false,
+        positives: &["SLACK_BOT_TOKEN=xoxb-72616751361-341252427316-4FkQ1okTBGzvAmwufUxbvJDC"],
+        negatives: &["SLACK_BOT_TOKEN=xoxb-xxxxxxxxxxx-xxxxxxxxxxxx", "xoxb-"],
+    },
+    RuleDef {
+        id: "slack-webhook-url",
+        family: "slack",
+        description: "Slack incoming webhook URL",
+        remediation: "Regenerate the webhook in the Slack app's settings.",
+        severity: M,
+        keywords: &["hooks.slack.com"],
+        regex: r"(https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_]{40,120})",
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: false,
+        positives: &["url: https://hooks.slack.com/services/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"],
+        negatives: &["url: https://hooks.slack.com/services/T000/B000/XXXX"],
+    },
+    RuleDef {
+        id: "stripe-key",
+        family: "stripe",
+        description: "Stripe secret or restricted key",
+        remediation: "Roll the key in the Stripe dashboard (Developers > API keys).",
+        severity: C,
+        keywords: &["sk_live_", "rk_live_", "sk_test_", "rk_test_"],
+        regex: r"\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,99})\b",
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: false,
+        positives: &["stripe.api_key = \"sk_live_lB5er8bOfZqfM2oeq3hDavJA\""],
+        negatives: &["stripe.api_key = \"sk_live_xxxxxxxxxxxxxxxxxxxxxxxx\"", "pk_live_lB5er8bOfZqfM2oeq3hDavJA"],
+    },
+    RuleDef {
+        id: "sendgrid-api-key",
+        family: "sendgrid",
+        description: "SendGrid API key",
+        remediation: "Delete the key in SendGrid (Settings > API Keys).",
+        severity: H,
+        keywords: &["sg."],
+        regex: r"\b(SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})(?:[^A-Za-z0-9_\-]|$)",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: false,
+        positives: &["SENDGRID_API_KEY=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"],
+        negatives: &["msg.reply_to_sender_with_a_long_name"],
+    },
+    // ---- keys, tokens, URLs ----
+    RuleDef {
+        id: "private-key",
+        family: "private-key",
+        description: "Private key (PEM)",
+        remediation: "Treat the key as compromised: revoke what it signs or opens, generate a new one, keep it out of the repository.",
+        severity: C,
+        keywords: &["private key-----"],
+        regex: r"(-----BEGIN[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----(?:\\[rn]|[\r\n])+[A-Za-z0-9+/=\r\n\\:,\- ]{64,}?-----END[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----)",
+        min_entropy: 0.0,
+        allowlist: false,
+        ml: false,
+        positives: &[
+            r#""private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7Yn9ZhyiA4uoRgnatmUdjAWtGSU8po799NksnRH9ucA\n-----END PRIVATE KEY-----\n","#,
+        ],
+        negatives: &["-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----", "-----BEGIN PUBLIC KEY-----"],
+    },
+    RuleDef {
+        id: "jwt",
+        family: "jwt",
+        description: "JSON Web Token",
+        remediation: "Invalidate the token's session or signing key; tokens in code usually mean a long-lived credential.",
+        severity: M,
+        keywords: &["eyj"],
+        regex: r"\b(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{20,})",
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: false,
+        positives: &[
+            "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.NOaeCtL31Ugq_DfcgaTMnTC0MrAU8urbFt5misIZHbh",
+        ],
+        negatives: &["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ"],
+    },
+    RuleDef {
+        id: "database-url-password",
+        family: "database-url",
+        description: "Database or message-broker URL with a password",
+        remediation: "Move the password to a secret store and rotate it; build the URL at run time.",
+        severity: H,
+        keywords: &[
+            "postgres",
+            "mysql",
+            "mariadb",
+            "mongodb",
+            "redis",
+            "amqp",
+            "mssql",
+            "sqlserver",
+            "clickhouse",
+            "rediss",
+        ],
+        regex: r#"(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse)(?:\+[a-z0-9]+)?://[^:@/\s"'`]{1,64}:([^@/\s"'`]{3,128})@[^\s"'`/]+"#,
+        min_entropy: 0.0,
+        allowlist: true,
+        ml: false,
+        positives: &[
+            "MLFLOW_BACKEND_STORE_URI=postgresql://mlflow:Tr0ub4dor-and-3@db:5432/mlflow",
+            "broker_url = 'amqp://celery:9nhFyJfm5di4@rabbit:5672//'",
+            "mongodb+srv://app:S3cr3tPw0rd9@cluster0.abcde.mongodb.net/test",
+        ],
+        negatives: &[
+            "postgresql://mlflow:${DB_PASSWORD}@db:5432/mlflow",
+            "postgresql://user:password@localhost/db",
+            "redis://:<password>@localhost:6379",
+            "postgresql://mlflow@db:5432/mlflow",
+        ],
+    },
+    // ---- ML pack ----
+    RuleDef {
+        id: "huggingface-token",
+        family: "huggingface",
+        description: "Hugging Face access token",
+        remediation: "Revoke the token at huggingface.co/settings/tokens and read it from `HF_TOKEN` instead.",
+        severity: H,
+        keywords: &["hf_"],
+        regex: r"(?:^|[^A-Za-z0-9_])(hf_[A-Za-z0-9]{34,40})\b",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &[
+            "login(token=\"hf_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL\")",
+            "HF_TOKEN=hf_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL",
+            r#"    "huggingface-cli login --token hf_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL\n","#,
+        ],
+        negatives: &[
+            "from huggingface_hub import hf_hub_download",
+            "HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "tok = hf_hub_download_and_cache_model_snapshot",
+            "token=\"hf_YOUR_TOKEN_HERE\"",
+        ],
+    },
+    RuleDef {
+        id: "huggingface-org-token",
+        family: "huggingface",
+        description: "Hugging Face organization API token",
+        remediation: "Revoke the token in the organization's settings on huggingface.co.",
+        severity: H,
+        keywords: &["api_org_"],
+        regex: r"\b(api_org_[A-Za-z0-9]{34})\b",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &["HUGGING_FACE_HUB_TOKEN=api_org_8dKLzdocJ2isAjIhKtJ0RlgLKOmxgJTeKd"],
+        negatives: &["api_org_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    },
+    RuleDef {
+        id: "openai-api-key",
+        family: "openai",
+        description: "OpenAI API key",
+        remediation: "Revoke the key at platform.openai.com/api-keys and read it from `OPENAI_API_KEY`.",
+        severity: H,
+        keywords: &["t3blbkfj"],
+        regex: r"\b(sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_\-]{16,200}T3BlbkFJ[A-Za-z0-9_\-]{16,200})",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &[
+            "openai.api_key = \"sk-proj-IqfEouHgxzNNAL5wIScGT3BlbkFJebcy8F5n3-YNBDRzrZSg\"",
+            "OPENAI_API_KEY=sk-IqfEouHgxzNNAL5wIScGT3BlbkFJebcy8F5n3YNBDRzrZSg",
+        ],
+        negatives: &["OPENAI_API_KEY=sk-...T3BlbkFJ..."],
+    },
+    RuleDef {
+        id: "openai-project-key",
+        family: "openai",
+        description: "OpenAI project API key",
+        remediation: "Revoke the key at platform.openai.com/api-keys and read it from `OPENAI_API_KEY`.",
+        severity: H,
+        keywords: &["sk-proj-", "sk-svcacct-", "sk-admin-"],
+        regex: r"\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{80,200})",
+        min_entropy: 4.0,
+        allowlist: true,
+        ml: true,
+        positives: &[
+            "client = OpenAI(api_key=\"sk-proj-qbjG3uhkWKFLf6xuI5aHUQPFeNBTxaQWk8JzFalHlsZfYcMMDktXP-tKsf2rcDkdfrUnW5gcF_Ha6ili8GjHEAD6-Wj9KfzjsQGMrb9h_ImB_LK777pzNk8c\")",
+        ],
+        negatives: &[
+            "api_key=\"sk-proj-...\"",
+            "sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ],
+    },
+    RuleDef {
+        id: "anthropic-api-key",
+        family: "anthropic",
+        description: "Anthropic API key",
+        remediation: "Revoke the key in the Anthropic console and read it from `ANTHROPIC_API_KEY`.",
+        severity: H,
+        keywords: &["sk-ant-"],
+        regex: r"\b(sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_\-]{80,120}AA)\b",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &[
+            "ANTHROPIC_API_KEY=sk-ant-api03-L6j5IXAAjlsHUqJoUD-_Ydua_5ZMs1SWOpQaPRYpzbLGViYXjU2JgJngKtFI3OyV2dZAkg05rK_gqv81RKMGHZEM9YpvuAA",
+        ],
+        negatives: &["ANTHROPIC_API_KEY=sk-ant-api03-..."],
+    },
+    RuleDef {
+        id: "cohere-api-key",
+        family: "cohere",
+        description: "Cohere API key",
+        remediation: "Revoke the key at dashboard.cohere.com/api-keys and read it from `CO_API_KEY`.",
+        severity: H,
+        keywords: &["cohere", "co_api_key"],
+        regex: concat!(
+            r#"(?i)(?:cohere[a-z_.]*(?:api_?key|client|token)?|co_api_key)"#,
+            assign!(),
+            r#"([A-Za-z0-9]{40})\b"#
+        ),
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &[
+            "co = cohere.Client(\"enG5ZFJoC6vWCBiJmpflvJfupxqZKm4bV3AyAVHn\")",
+            "CO_API_KEY=enG5ZFJoC6vWCBiJmpflvJfupxqZKm4bV3AyAVHn",
+        ],
+        negatives: &[
+            "co = cohere.Client(os.environ[\"CO_API_KEY\"])",
+            "CO_API_KEY=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ],
+    },
+    RuleDef {
+        id: "mistral-api-key",
+        family: "mistral",
+        description: "Mistral AI API key",
+        remediation: "Revoke the key at console.mistral.ai and read it from `MISTRAL_API_KEY`.",
+        severity: H,
+        keywords: &["mistral"],
+        regex: concat!(r#"(?i)mistral[a-z_.]*(?:api_?key|client|token)"#, assign!(), r#"([A-Za-z0-9]{32})\b"#),
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &[
+            "MISTRAL_API_KEY=yrvWdFrK9xiRGHOY32nfr5pyzPCB9t20",
+            "client = MistralClient(api_key=\"yrvWdFrK9xiRGHOY32nfr5pyzPCB9t20\")",
+        ],
+        negatives: &[
+            "model = \"mistralai/Mistral-7B-Instruct-v0.2\"",
+            "MISTRAL_API_KEY=your-mistral-api-key-goes-here",
+        ],
+    },
+    RuleDef {
+        id: "groq-api-key",
+        family: "groq",
+        description: "Groq API key",
+        remediation: "Revoke the key at console.groq.com/keys and read it from `GROQ_API_KEY`.",
+        severity: H,
+        keywords: &["gsk_"],
+        regex: r"\b(gsk_[A-Za-z0-9]{52})\b",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &["GROQ_API_KEY=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"],
+        negatives: &["GROQ_API_KEY=gsk_..."],
+    },
+    RuleDef {
+        id: "replicate-api-token",
+        family: "replicate",
+        description: "Replicate API token",
+        remediation: "Revoke the token at replicate.com/account/api-tokens and read it from `REPLICATE_API_TOKEN`.",
+        severity: H,
+        keywords: &["r8_"],
+        regex: r"\b(r8_[A-Za-z0-9]{37})\b",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &["REPLICATE_API_TOKEN=r8_6cPTt9iOqHOBSWhgetH8LmyqoYMaaItDr9uP1"],
+        negatives: &["REPLICATE_API_TOKEN=r8_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    },
+    RuleDef {
+        id: "together-api-key",
+        family: "together",
+        description: "Together AI API key",
+        remediation: "Revoke the key at api.together.ai/settings/api-keys and read it from `TOGETHER_API_KEY`.",
+        severity: H,
+        keywords: &["together"],
+        regex: concat!(
+            r#"(?i)together[a-z_.]*(?:api_?key|client|token)"#,
+            assign!(),
+            r#"((?:tgp_v1_)?[A-Za-z0-9_\-]{43,64})\b"#
+        ),
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &["TOGETHER_API_KEY=7f770d9106fd287db7f1adbc60926f6967e7893f57fd14c1604d115cea325a65"],
+        negatives: &["TOGETHER_API_KEY=<your-together-api-key-here-please-set-it-now>"],
+    },
+    RuleDef {
+        id: "langsmith-api-key",
+        family: "langsmith",
+        description: "LangSmith API key",
+        remediation: "Revoke the key in LangSmith settings and read it from `LANGSMITH_API_KEY`.",
+        severity: H,
+        keywords: &["lsv2_"],
+        regex: r"\b(lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10})\b",
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: true,
+        positives: &["LANGCHAIN_API_KEY=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"],
+        negatives: &["LANGCHAIN_API_KEY=lsv2_pt_..."],
+    },
+    RuleDef {
+        id: "pinecone-api-key",
+        family: "pinecone",
+        description: "Pinecone API key",
+        remediation: "Delete the key in the Pinecone console and read it from `PINECONE_API_KEY`.",
+        severity: H,
+        keywords: &["pcsk_"],
+        regex: r"\b(pcsk_[A-Za-z0-9]{4,10}_[A-Za-z0-9]{40,90})\b",
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &["PINECONE_API_KEY=pcsk_mVe5Mv_xrv99NcqVTSu7rtaUWM6ZO88eb0ogET9D9XyYq6B0Fi7FlaZ7Vt0SXjMpu3u"],
+        negatives: &["PINECONE_API_KEY=pcsk_..."],
+    },
+    RuleDef {
+        id: "wandb-api-key",
+        family: "wandb",
+        description: "Weights & Biases API key",
+        remediation: "Reset the key at wandb.ai/authorize and read it from `WANDB_API_KEY`.",
+        severity: H,
+        keywords: &["wandb"],
+        regex: concat!(
+            r#"(?i)(?:wandb[a-z_.]*(?:api_?key|login|key)?"#,
+            assign!(),
+            r#"|machine\s+api\.wandb\.ai\s+login\s+\S+\s+password\s+)([a-f0-9]{40})\b"#
+        ),
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: true,
+        positives: &[
+            "WANDB_API_KEY=eb26c57d21fa5d328263dfe574de739988b886e7",
+            "wandb.login(key=\"eb26c57d21fa5d328263dfe574de739988b886e7\")",
+            "machine api.wandb.ai\n  login user\n  password eb26c57d21fa5d328263dfe574de739988b886e7",
+        ],
+        negatives: &["wandb.login(key=os.environ[\"WANDB_API_KEY\"])", "wandb.init(project=\"mnist\")"],
+    },
+    RuleDef {
+        id: "comet-api-key",
+        family: "comet",
+        description: "Comet ML API key",
+        remediation: "Regenerate the key in Comet account settings and read it from `COMET_API_KEY`.",
+        severity: H,
+        keywords: &["comet"],
+        regex: concat!(r#"(?i)comet[a-z_.]*(?:api_?key|experiment|start|login)"#, assign!(), r#"([A-Za-z0-9]{25})\b"#),
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: true,
+        positives: &[
+            "COMET_API_KEY=lppjs46LmuezqpGHoPZgPDcga",
+            "comet_ml.login(api_key=\"lppjs46LmuezqpGHoPZgPDcga\")",
+        ],
+        negatives: &["COMET_API_KEY=xxxxxxxxxxxxxxxxxxxxxxxxx", "comet_ml.login()"],
+    },
+    RuleDef {
+        id: "neptune-api-token",
+        family: "neptune",
+        description: "Neptune.ai API token",
+        remediation: "Reset the token in Neptune and read it from `NEPTUNE_API_TOKEN`.",
+        severity: H,
+        keywords: &["eyjhcglfywrkcmvzcyi6"],
+        regex: r"\b(eyJhcGlfYWRkcmVzcyI6[A-Za-z0-9+/=]{40,400})",
+        min_entropy: 3.5,
+        allowlist: false,
+        ml: true,
+        positives: &[
+            "NEPTUNE_API_TOKEN=eyJhcGlfYWRkcmVzcyI6Imh0dHBzOi8vYXBwLm5lcHR1bmUuYWkiLCJhcGlfdXJsIjoiaHR0cHM6Ly9hcHAubmVwdHVuZS5haSIsImFwaV9rZXkiOiJmN2ViMTk3MyJ9",
+        ],
+        negatives: &["NEPTUNE_API_TOKEN=ANONYMOUS"],
+    },
+    RuleDef {
+        id: "kaggle-api-key",
+        family: "kaggle",
+        description: "Kaggle API key (kaggle.json or KAGGLE_KEY)",
+        remediation: "Expire the token at kaggle.com/settings and pass it to CI as a secret.",
+        severity: H,
+        keywords: &["kaggle_key", "\"username\""],
+        regex: r#"(?i)(?:kaggle_key["'\]]{0,3}\s*[:=]\s*["']?|"username"\s*:\s*"[^"\n]{1,64}"\s*,\s*"key"\s*:\s*")([a-f0-9]{32})\b"#,
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: true,
+        positives: &[
+            r#"{"username":"alice","key":"f7eb19731662b5e803b61ba4168160ad"}"#,
+            "KAGGLE_KEY=f7eb19731662b5e803b61ba4168160ad",
+            "os.environ[\"KAGGLE_KEY\"] = \"f7eb19731662b5e803b61ba4168160ad\"",
+        ],
+        negatives: &[r#"{"username":"alice","key":"<your-kaggle-key>"}"#, "KAGGLE_KEY=${{ secrets.KAGGLE_KEY }}"],
+    },
+    RuleDef {
+        id: "databricks-token",
+        family: "databricks",
+        description: "Databricks personal access token (MLflow tracking on Databricks)",
+        remediation: "Revoke the token in Databricks (User settings > Developer > Access tokens); use OAuth M2M in CI.",
+        severity: H,
+        keywords: &["dapi"],
+        regex: r"\b(dapi[a-f0-9]{32}(?:-\d)?)\b",
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: true,
+        positives: &[
+            "DATABRICKS_TOKEN=dapib59261ff2d3c425c8d99d19bdd0b6cc6",
+            "token = dapib59261ff2d3c425c8d99d19bdd0b6cc6-2",
+        ],
+        negatives: &["DATABRICKS_TOKEN=dapixxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "dapi_client_config"],
+    },
+    // ---- generic ----
+    RuleDef {
+        id: "generic-secret-assignment",
+        family: "generic",
+        description: "Hard-coded secret assigned to a key, token, password or credential name",
+        remediation: ROTATE,
+        severity: M,
+        keywords: &["key", "secret", "token", "passw", "pwd", "credential", "auth"],
+        regex: concat!(
+            r#"(?i)[a-z0-9_.\-\[\]"']*(?:api_?key|apikey|secret|token|passw(?:or)?d|pwd|credential|auth_?key|access_?key|private_?key)[a-z0-9_\-]*"#,
+            r#"["'\]]{0,3}\s*(?:=>|:=|=|:)\s*[rbf]?["'`]([^\s"'`]{10,200})["'`]"#
+        ),
+        min_entropy: 3.5,
+        allowlist: true,
+        ml: false,
+        positives: &[
+            "api_key = \"P0J5wMPLCM7HUFpk9x2Q\"",
+            "os.environ[\"MY_SERVICE_TOKEN\"] = \"P0J5wMPLCM7HUFpk9x2Q\"",
+            "config[\"api_key\"]: 'P0J5wMPLCM7HUFpk9x2Q'",
+            "  db_password: \"Tr0ub4dor-and-3-xQ\"",
+        ],
+        negatives: &[
+            "tokenizer = AutoTokenizer.from_pretrained(\"bert-base-uncased\")",
+            "tokenizer_class: \"PreTrainedTokenizerFast\"",
+            "text_encoder_class, tokenizer_class = \"T5GemmaEncoder\", \"Gemma3TokenizerFast\"",
+            "# tokenizers: \"tokenizers>=0.22.0,<0.23.0\"",
+            "api_key = os.environ[\"API_KEY\"]",
+            "api_key = \"<your-api-key>\"",
+            "token: ${{ secrets.HF_TOKEN }}",
+            "password = \"${DB_PASSWORD}\"",
+            "secret_hash = \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"",
+            "commit_token = \"9fceb02d0ae598e95dc970b74767f19372d61af8\"",
+            "run_token = \"123e4567-e89b-12d3-a456-426614174000\"",
+            "api_key = \"xxxxxxxxxxxxxxxxxxxxxxxx\"",
+            "token_type = \"bearer_token_v2\"",
+            "key = \"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\"",
+            "password = \"changeme-please-1234\"",
+            "secret_file = \"/var/run/secrets/kubernetes.io/token\"",
+        ],
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Scanner;
+
+    #[test]
+    fn rule_ids_are_unique_and_keywords_lower_case() {
+        let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(before, ids.len(), "duplicate rule ids");
+        for r in RULES {
+            assert!(!r.keywords.is_empty(), "{}", r.id);
+            for k in r.keywords {
+                assert_eq!(*k, k.to_ascii_lowercase(), "{}: keyword {k} must be lower case", r.id);
+            }
+            assert!(!r.positives.is_empty() && !r.negatives.is_empty(), "{} needs examples both ways", r.id);
+        }
+    }
+
+    #[test]
+    fn every_rule_matches_its_positives_and_not_its_negatives() {
+        let scanner = Scanner::new(RULES).expect("default rules compile");
+        let mut failures = Vec::new();
+        for r in RULES {
+            for p in r.positives {
+                let hits = scanner.scan_text("example.py", p.as_bytes());
+                if !hits.iter().any(|h| h.rule.id == r.id) {
+                    failures.push(format!("{}: missed positive {p:?}", r.id));
+                }
+            }
+            for n in r.negatives {
+                let hits = scanner.scan_text("example.py", n.as_bytes());
+                if let Some(h) = hits.iter().find(|h| h.rule.id == r.id) {
+                    failures.push(format!("{}: flagged negative {n:?} (line {})", r.id, h.line));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
