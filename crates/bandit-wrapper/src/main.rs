@@ -1,5 +1,197 @@
 //! Thin binary for `bandit-wrapper`; see the library crate.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use bandit_wrapper::{BanditConfig, Settings};
+use clap::{ArgMatches, Parser};
+use mlsec_cli::config::{Config, GateSettings, Source, ToolSection};
+use mlsec_cli::{ExitStatus, FailOn, GateArgs, GlobalArgs, Verbosity, WithHint};
+use mlsec_findings::gate::{GatePolicy, Verdict};
+use mlsec_findings::{baseline, sarif};
+use serde::Deserialize;
+
+/// Run Bandit once on Python code and write its findings as SARIF (mlsec profile v1).
+///
+/// Bandit runs with `-f json -r --ignore-nosec` and no severity or confidence filter: the report
+/// lists everything, the gate (--fail-on) decides the exit code. `# nosec` comments are kept as
+/// in-source suppressions (visible, not counted). A target that does not exist, a file Bandit could
+/// not parse, a crash, a hang or an unreadable report exit 2, never 0.
+///
+/// Bandit's configuration: --bandit-config FILE, else `.bandit` (INI) or `pyproject.toml` with
+/// `[tool.bandit]` in the current directory.
+///
+/// Exit codes: 0 nothing at or above the threshold; 1 findings at or above it; 2 Bandit could not
+/// do its job (missing, crashed, timed out, errors[] in its report, bad arguments).
+#[derive(Debug, Parser)]
+#[command(name = "bandit-wrapper", version, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+
+    /// Files or directories to scan [default: `targets` in [bandit] of mlsec.toml, else `.`]
+    #[arg(value_name = "TARGET")]
+    targets: Vec<PathBuf>,
+
+    /// The Bandit executable [default: `bandit` on PATH]
+    #[arg(long, value_name = "PATH", env = "MLSEC_BANDIT")]
+    bandit: Option<PathBuf>,
+
+    /// Bandit configuration: YAML or TOML (`[tool.bandit]`) passed with `-c`; `.bandit`/`*.ini`
+    /// passed with `--ini` [default: `.bandit`, else pyproject.toml with [tool.bandit]]
+    #[arg(long = "bandit-config", value_name = "FILE")]
+    bandit_config: Option<PathBuf>,
+
+    /// Where to write the SARIF findings (`-` for stdout)
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+
+    /// Stop Bandit after this many seconds (exit 2) [default: 600]
+    #[arg(long, value_name = "SECS", env = "MLSEC_BANDIT_TIMEOUT")]
+    timeout: Option<u64>,
+
+    #[command(flatten)]
+    gate: GateArgs,
+}
+
+/// `[bandit]` in mlsec.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Section {
+    targets: Option<Vec<PathBuf>>,
+    config: Option<PathBuf>,
+    timeout: Option<u64>,
+    bandit: Option<PathBuf>,
+}
+
+fn fail<T>(message: String, hint: impl Into<String>) -> Result<T> {
+    Err(anyhow::Error::new(WithHint::new(message, hint)))
+}
+
+fn lib_err(e: bandit_wrapper::Error) -> anyhow::Error {
+    match e.hint() {
+        Some(h) => anyhow::Error::new(WithHint::new(e, h)),
+        None => anyhow::Error::new(e),
+    }
+}
+
+fn findings_err(e: mlsec_findings::FindingsError) -> anyhow::Error {
+    match e.hint() {
+        Some(h) => anyhow::Error::new(WithHint::new(e, h)),
+        None => anyhow::Error::new(e),
+    }
+}
+
+fn today() -> Result<time::Date> {
+    match std::env::var("MLSEC_TODAY") {
+        Ok(s) if !s.is_empty() => match sarif::parse_date(&s) {
+            Some(d) => Ok(d),
+            None => fail(format!("MLSEC_TODAY={s:?} is not a YYYY-MM-DD date"), "unset MLSEC_TODAY"),
+        },
+        _ => Ok(time::OffsetDateTime::now_utc().date()),
+    }
+}
+
+fn in_pull_request() -> bool {
+    std::env::var("GITHUB_EVENT_NAME").is_ok_and(|e| e.starts_with("pull_request"))
+        || std::env::var("CI_MERGE_REQUEST_IID").is_ok_and(|v| !v.is_empty())
+}
+
+fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let config = Config::load(cli.global.config.as_deref(), &cwd)?;
+    let section: Section = config.tool_section(ToolSection::Bandit)?.unwrap_or_default();
+    let config_dir = config.file.as_ref().map(|f| f.dir().to_path_buf()).unwrap_or_else(|| cwd.clone());
+    let gate = GateSettings::resolve_with_matches(&cli.gate, matches, &config);
+
+    let targets = if !cli.targets.is_empty() {
+        cli.targets.clone()
+    } else if let Some(t) = &section.targets {
+        t.iter().map(|p| config_dir.join(p)).collect()
+    } else {
+        vec![PathBuf::from(".")]
+    };
+    let bandit_config = match (&cli.bandit_config, &section.config) {
+        (Some(p), _) => Some(BanditConfig::from_path(p.clone())),
+        (None, Some(p)) => Some(BanditConfig::from_path(config_dir.join(p))),
+        (None, None) => BanditConfig::discover(&cwd).map_err(lib_err)?,
+    };
+    let settings = Settings {
+        targets,
+        bandit: cli.bandit.clone().or(section.bandit.clone()).unwrap_or_else(|| PathBuf::from("bandit")),
+        config: bandit_config,
+        timeout: Duration::from_secs(cli.timeout.or(section.timeout).unwrap_or(600).max(1)),
+        workdir: cwd,
+    };
+    let today = today()?;
+
+    let mut file = bandit_wrapper::run(&settings).map_err(lib_err)?;
+
+    let mut new_only = gate.new_only;
+    if let Some(base) = &gate.baseline {
+        let base_file =
+            sarif::read_file(base, 256 * 1024 * 1024).map_err(findings_err).context("reading the baseline")?;
+        let stats = baseline::apply(&mut file, &base_file, false);
+        if gate.sources.new_only == Source::Default && in_pull_request() {
+            new_only = true;
+        }
+        note(
+            &cli.global,
+            &format!("bandit-wrapper: baseline {}: {} new, {} unchanged", base.display(), stats.new, stats.unchanged),
+        );
+    } else if gate.new_only {
+        return fail(
+            "--new-only needs a baseline to compare against".to_owned(),
+            "pass --baseline FILE, or drop --new-only",
+        );
+    }
+
+    write_output(&cli.output, &sarif::to_json(&file))?;
+
+    let fail_on = match gate.fail_on {
+        FailOn::Severity(s) => Some(s),
+        FailOn::None => None,
+    };
+    let policy = GatePolicy { fail_on, new_only, max_findings: gate.max_findings, today };
+    let ctx = mlsec_report::RenderContext::new(&file, policy, mlsec_report::ReportOptions::default());
+    note(&cli.global, mlsec_report::text::render(&ctx, 10).trim_end());
+    Ok(match ctx.outcome.verdict {
+        Verdict::ToolError => {
+            let msgs: Vec<String> = file.runs[0].invocation.errors.iter().map(|e| format!("  {e}")).collect();
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "error: bandit could not scan everything (findings written, but incomplete):\n{}\nhint: fix the files named above (Bandit skips files it cannot parse)",
+                msgs.join("\n")
+            );
+            ExitStatus::Error
+        }
+        Verdict::Fail => gate.exit_status(u64::try_from(ctx.outcome.at_or_above).unwrap_or(u64::MAX)),
+        Verdict::Pass => ExitStatus::Success,
+    })
+}
+
+fn note(global: &GlobalArgs, text: &str) {
+    if global.verbosity() != Verbosity::Quiet {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+}
+
+fn write_output(path: &Path, content: &str) -> Result<()> {
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(content.as_bytes()).context("writing to stdout")?;
+        return out.flush().context("writing to stdout");
+    }
+    sarif::write_atomic(path, content.as_bytes()).map_err(findings_err)
+}
+
+// mimalloc: converting and writing thousands of findings is allocation-bound.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
-    mlsec_cli::exit::placeholder_main(&bandit_wrapper::not_implemented_message())
+    let (cli, matches) = mlsec_cli::args::parse::<Cli>();
+    mlsec_cli::exit::finish(run(&cli, &matches))
 }

@@ -1,5 +1,247 @@
 //! Thin binary for `trivy-wrapper`; see the library crate.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{ArgMatches, Parser};
+use mlsec_cli::config::{Config, GateSettings, Source, ToolSection};
+use mlsec_cli::{ExitStatus, FailOn, GateArgs, GlobalArgs, Verbosity, WithHint};
+use mlsec_findings::gate::{GatePolicy, Verdict};
+use mlsec_findings::{baseline, sarif};
+use serde::Deserialize;
+use trivy_wrapper::{Settings, Subcommand, convert::ConvertOptions, ignore};
+
+/// Run Trivy once and write its findings as SARIF (mlsec profile v1).
+///
+/// Trivy runs with `--format json`, every severity and no `--exit-code`: the report lists
+/// everything (vulnerabilities, misconfigurations, secrets, licenses), the gate (--fail-on)
+/// decides the exit code. `.trivyignore` entries and --ignore-unfixed become visible
+/// suppressions. A DB download failure (TOOMANYREQUESTS, 5xx) is retried with the next
+/// --db-repository; Trivy errors, a hang or an unreadable report exit 2.
+///
+/// Exit codes: 0 nothing at or above the threshold; 1 findings at or above it; 2 Trivy could not
+/// do its job.
+#[derive(Debug, Parser)]
+#[command(name = "trivy-wrapper", version, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+
+    /// Trivy's scan subcommand
+    #[arg(value_enum)]
+    command: Subcommand,
+
+    /// What to scan: a path (fs, config, sbom), an image reference (image), a repository URL (repo)
+    #[arg(value_name = "TARGET")]
+    target: String,
+
+    /// The Trivy executable [default: `trivy` on PATH]
+    #[arg(long, value_name = "PATH", env = "MLSEC_TRIVY")]
+    trivy: Option<PathBuf>,
+
+    /// Trivy's --scanners (vuln,misconfig,secret,license) [default: Trivy's]
+    #[arg(long, value_name = "LIST")]
+    scanners: Option<String>,
+
+    /// Trivy's cache directory (the vulnerability DB lives there; cache it between CI runs)
+    #[arg(long, value_name = "DIR", env = "MLSEC_TRIVY_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+
+    /// DB repository to download the vulnerability DB from; repeat (or separate with commas) to
+    /// try mirrors in order when one fails with a rate limit or server error
+    #[arg(long, value_name = "REPO", value_delimiter = ',')]
+    db_repository: Vec<String>,
+
+    /// Always update the DB, even when metadata.json in the cache says it is still fresh
+    #[arg(long)]
+    no_skip_fresh_db: bool,
+
+    /// List vulnerabilities without a fixed version but do not gate on them
+    #[arg(long)]
+    ignore_unfixed: bool,
+
+    /// Trivy ignore file [default: .trivyignore in the current directory, if present]
+    #[arg(long, value_name = "FILE")]
+    ignorefile: Option<PathBuf>,
+
+    /// Where to write the SARIF findings (`-` for stdout)
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+
+    /// Stop Trivy after this many seconds (exit 2) [default: 900]
+    #[arg(long, value_name = "SECS", env = "MLSEC_TRIVY_TIMEOUT")]
+    timeout: Option<u64>,
+
+    #[command(flatten)]
+    gate: GateArgs,
+}
+
+/// `[trivy]` in mlsec.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Section {
+    trivy: Option<PathBuf>,
+    scanners: Option<String>,
+    cache_dir: Option<PathBuf>,
+    db_repositories: Option<Vec<String>>,
+    ignore_unfixed: Option<bool>,
+    ignorefile: Option<PathBuf>,
+    timeout: Option<u64>,
+}
+
+fn fail<T>(message: String, hint: impl Into<String>) -> Result<T> {
+    Err(anyhow::Error::new(WithHint::new(message, hint)))
+}
+
+fn with_hint<E: std::error::Error + Send + Sync + 'static>(e: E, hint: Option<String>) -> anyhow::Error {
+    match hint {
+        Some(h) => anyhow::Error::new(WithHint::new(e, h)),
+        None => anyhow::Error::new(e),
+    }
+}
+
+fn today() -> Result<time::Date> {
+    match std::env::var("MLSEC_TODAY") {
+        Ok(s) if !s.is_empty() => match sarif::parse_date(&s) {
+            Some(d) => Ok(d),
+            None => fail(format!("MLSEC_TODAY={s:?} is not a YYYY-MM-DD date"), "unset MLSEC_TODAY"),
+        },
+        _ => Ok(time::OffsetDateTime::now_utc().date()),
+    }
+}
+
+fn in_pull_request() -> bool {
+    std::env::var("GITHUB_EVENT_NAME").is_ok_and(|e| e.starts_with("pull_request"))
+        || std::env::var("CI_MERGE_REQUEST_IID").is_ok_and(|v| !v.is_empty())
+}
+
+fn load_ignores(explicit: Option<PathBuf>, cwd: &Path) -> Result<Vec<ignore::IgnoreEntry>> {
+    let path = match explicit {
+        Some(p) => p,
+        None => {
+            let yaml = cwd.join(".trivyignore.yaml");
+            if yaml.is_file() && !cwd.join(".trivyignore").is_file() {
+                return fail(
+                    ".trivyignore.yaml is not read by trivy-wrapper yet".to_owned(),
+                    "list the ids in .trivyignore (`ID [exp:YYYY-MM-DD]` per line), or pass --ignorefile",
+                );
+            }
+            let p = cwd.join(".trivyignore");
+            if !p.is_file() {
+                return Ok(Vec::new());
+            }
+            PathBuf::from(".trivyignore")
+        }
+    };
+    let text = std::fs::read_to_string(cwd.join(&path)).with_context(|| format!("reading {}", path.display()))?;
+    ignore::parse(&text, &path).map_err(|e| with_hint(e, Some("each line is `ID [exp:YYYY-MM-DD]`".to_owned())))
+}
+
+fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let config = Config::load(cli.global.config.as_deref(), &cwd)?;
+    let section: Section = config.tool_section(ToolSection::Trivy)?.unwrap_or_default();
+    let config_dir = config.file.as_ref().map(|f| f.dir().to_path_buf()).unwrap_or_else(|| cwd.clone());
+    let gate = GateSettings::resolve_with_matches(&cli.gate, matches, &config);
+    let today = today()?;
+
+    let ignores = load_ignores(cli.ignorefile.clone().or(section.ignorefile.map(|p| config_dir.join(p))), &cwd)?;
+    let settings = Settings {
+        command: cli.command,
+        target: cli.target.clone(),
+        trivy: cli.trivy.clone().or(section.trivy).unwrap_or_else(|| PathBuf::from("trivy")),
+        scanners: cli.scanners.clone().or(section.scanners),
+        cache_dir: cli.cache_dir.clone().or(section.cache_dir.map(|p| config_dir.join(p))),
+        db_repositories: if cli.db_repository.is_empty() {
+            section.db_repositories.unwrap_or_default()
+        } else {
+            cli.db_repository.clone()
+        },
+        skip_fresh_db: !cli.no_skip_fresh_db,
+        timeout: Duration::from_secs(cli.timeout.or(section.timeout).unwrap_or(900).max(1)),
+        extra_args: Vec::new(),
+        convert: ConvertOptions {
+            ignore_unfixed: cli.ignore_unfixed || section.ignore_unfixed.unwrap_or(false),
+            ignores,
+        },
+        workdir: cwd,
+    };
+
+    let (mut file, info) = trivy_wrapper::run(&settings).map_err(|e| {
+        let h = e.hint();
+        with_hint(e, h)
+    })?;
+    if !info.failed_repositories.is_empty() {
+        note(
+            &cli.global,
+            &format!(
+                "trivy-wrapper: DB download failed from {}; used {}",
+                info.failed_repositories.join(", "),
+                info.db_repository.as_deref().unwrap_or("(default)")
+            ),
+        );
+    }
+    if info.skipped_db_update {
+        note(&cli.global, "trivy-wrapper: the cached vulnerability DB is fresh; skipped its update");
+    }
+
+    let mut new_only = gate.new_only;
+    if let Some(base) = &gate.baseline {
+        let base_file = sarif::read_file(base, 256 * 1024 * 1024)
+            .map_err(|e| {
+                let h = e.hint();
+                with_hint(e, h)
+            })
+            .context("reading the baseline")?;
+        let stats = baseline::apply(&mut file, &base_file, false);
+        if gate.sources.new_only == Source::Default && in_pull_request() {
+            new_only = true;
+        }
+        note(&cli.global, &format!("trivy-wrapper: baseline: {} new, {} unchanged", stats.new, stats.unchanged));
+    } else if gate.new_only {
+        return fail("--new-only needs a baseline to compare against".to_owned(), "pass --baseline FILE");
+    }
+
+    write_output(&cli.output, &sarif::to_json(&file))?;
+    let fail_on = match gate.fail_on {
+        FailOn::Severity(s) => Some(s),
+        FailOn::None => None,
+    };
+    let policy = GatePolicy { fail_on, new_only, max_findings: gate.max_findings, today };
+    let ctx = mlsec_report::RenderContext::new(&file, policy, mlsec_report::ReportOptions::default());
+    note(&cli.global, mlsec_report::text::render(&ctx, 10).trim_end());
+    Ok(match ctx.outcome.verdict {
+        Verdict::ToolError => ExitStatus::Error,
+        Verdict::Fail => gate.exit_status(u64::try_from(ctx.outcome.at_or_above).unwrap_or(u64::MAX)),
+        Verdict::Pass => ExitStatus::Success,
+    })
+}
+
+fn note(global: &GlobalArgs, text: &str) {
+    if global.verbosity() != Verbosity::Quiet {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+}
+
+fn write_output(path: &Path, content: &str) -> Result<()> {
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(content.as_bytes()).context("writing to stdout")?;
+        return out.flush().context("writing to stdout");
+    }
+    sarif::write_atomic(path, content.as_bytes()).map_err(|e| {
+        let h = e.hint();
+        with_hint(e, h)
+    })
+}
+
+// mimalloc: converting and writing thousands of findings is allocation-bound.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
-    mlsec_cli::exit::placeholder_main(&trivy_wrapper::not_implemented_message())
+    let (cli, matches) = mlsec_cli::args::parse::<Cli>();
+    mlsec_cli::exit::finish(run(&cli, &matches))
 }

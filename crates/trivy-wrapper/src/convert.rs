@@ -1,0 +1,332 @@
+//! Trivy's JSON report -> one mlsec run.
+
+use std::collections::HashMap;
+
+use mlsec_findings::model::normalise_path;
+use mlsec_findings::{
+    Category, Confidence, Finding, Location, Package, Rule, Run, Severity, Suppression, SuppressionKind,
+    SuppressionStatus, Vulnerability, fingerprint, redact,
+};
+
+use crate::ignore::{self, IgnoreEntry};
+use crate::report::{self, Report, TrivyResult};
+
+/// Conversion options.
+#[derive(Debug, Clone, Default)]
+pub struct ConvertOptions {
+    /// `--ignore-unfixed`: unfixed vulnerabilities are listed but not gated on.
+    pub ignore_unfixed: bool,
+    /// `.trivyignore` entries.
+    pub ignores: Vec<IgnoreEntry>,
+}
+
+/// Whether a Target is a file of the scanned tree (lockfile, config file) rather than an image's
+/// OS description such as `alpine:3.10 (alpine 3.10.2)`.
+fn is_file_target(r: &TrivyResult) -> bool {
+    r.class != "os-pkgs" && !r.target.is_empty() && !r.target.contains(" (")
+}
+
+/// The CVSS score: NVD, then GHSA, then the severity source's vendor, then any vendor (v3, else v4).
+fn cvss_score(v: &report::Vuln) -> (Option<f64>, Option<String>) {
+    let order = ["nvd", "ghsa"].into_iter().chain(v.severity_source.as_deref());
+    for vendor in order {
+        if let Some(c) = v.cvss.get(vendor)
+            && let Some(s) = c.v3_score.filter(|s| (0.0..=10.0).contains(s))
+        {
+            return (Some(s), c.v3_vector.clone());
+        }
+    }
+    for c in v.cvss.values() {
+        if let Some(s) = c.v3_score.or(c.v40_score).filter(|s| (0.0..=10.0).contains(s)) {
+            return (Some(s), c.v3_vector.clone());
+        }
+    }
+    (None, None)
+}
+
+fn suppress_for(entries: &[IgnoreEntry], ids: &[&str]) -> Option<Suppression> {
+    let e = entries.iter().find(|e| ignore::matches(e, ids))?;
+    Some(Suppression {
+        kind: SuppressionKind::External,
+        status: SuppressionStatus::Accepted,
+        justification: Some(format!("listed in {}", e.source)),
+        expires: e.expires,
+        source: Some(".trivyignore".to_owned()),
+    })
+}
+
+fn rule_help(rule: &mut Rule, uri: Option<&str>, markdown: String) {
+    let uri = uri.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    rule.help_uri = Some(uri.map_or_else(|| "https://avd.aquasec.com/".to_owned(), str::to_owned));
+    rule.help_markdown = Some(markdown);
+}
+
+fn one_line(s: &str) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() > 200 { s.chars().take(199).collect::<String>() + "…" } else { s }
+}
+
+/// Convert the report into `run` (which carries the tool and engine already).
+pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
+    let artifact = if report.artifact_name.is_empty() { "target".to_owned() } else { report.artifact_name.clone() };
+    let mut rules: HashMap<String, usize> = HashMap::new();
+    let mut add_rule = |run: &mut Run, rule: Rule| {
+        if !rules.contains_key(&rule.id) {
+            rules.insert(rule.id.clone(), run.rules.len());
+            run.rules.push(rule);
+        }
+    };
+    let mut occurrences: HashMap<String, u32> = HashMap::new();
+    for r in report.results.iter().flatten() {
+        let file_target = is_file_target(r);
+        let target_path = normalise_path(&r.target);
+        // Files of the scanned tree get a SRCROOT location; anything else (an image's OS
+        // packages, files inside an image) an absolute artifact URI: the package's purl when there
+        // is one, else a URN naming the artifact and target.
+        let location = |line: Option<u32>, end: Option<u32>, purl: Option<&str>| -> Location {
+            if file_target {
+                let mut l = Location::file(target_path.clone(), line);
+                l.end_line = end.filter(|&e| Some(e) > line);
+                l
+            } else {
+                let uri = match purl {
+                    Some(p) => p.to_owned(),
+                    None => format!("urn:mlsec:artifact:{}", urn_escape(&format!("{artifact}/{}", r.target))),
+                };
+                let mut l = Location::artifact(uri, "package");
+                l.logical
+                    .push(mlsec_findings::LogicalLocation { name: artifact.clone(), kind: Some("artifact".into()) });
+                if !r.target.is_empty() && r.target != artifact {
+                    l.logical
+                        .push(mlsec_findings::LogicalLocation { name: r.target.clone(), kind: Some("target".into()) });
+                }
+                l
+            }
+        };
+
+        // Index the packages once: a large image has thousands of vulnerabilities and packages.
+        let mut by_uid: HashMap<&str, usize> = HashMap::new();
+        let mut by_name: HashMap<(&str, &str), usize> = HashMap::new();
+        for (i, p) in r.packages.iter().enumerate() {
+            if let Some(u) = p.identifier.as_ref().and_then(|id| id.uid.as_deref()) {
+                by_uid.entry(u).or_insert(i);
+            }
+            by_name.entry((p.name.as_str(), p.version.as_str())).or_insert(i);
+        }
+        for v in &r.vulnerabilities {
+            if v.vulnerability_id.is_empty() {
+                continue;
+            }
+            let id = v.vulnerability_id.clone();
+            let purl = v.pkg_identifier.as_ref().and_then(|p| p.purl.clone());
+            let uid = v.pkg_identifier.as_ref().and_then(|p| p.uid.clone());
+            // The lockfile line lives on the package (matched by uid, else name + version).
+            let pkg = uid
+                .as_deref()
+                .and_then(|u| by_uid.get(u))
+                .or_else(|| by_name.get(&(v.pkg_name.as_str(), v.installed_version.as_str())))
+                .map(|&i| &r.packages[i]);
+            let line = pkg.and_then(|p| p.locations.first()).and_then(|l| l.start_line);
+            let end = pkg.and_then(|p| p.locations.first()).and_then(|l| l.end_line);
+            let purl = purl.or_else(|| pkg.and_then(|p| p.identifier.as_ref()).and_then(|i| i.purl.clone()));
+            let (score, vector) = cvss_score(v);
+            let title = v.title.clone().filter(|t| !t.is_empty());
+            let mut rule = Rule::new(id.clone(), Category::Vulnerability, one_line(title.as_deref().unwrap_or(&id)));
+            let desc = v.description.as_deref().map(redact::redact_message).unwrap_or_default();
+            rule_help(
+                &mut rule,
+                v.primary_url.as_deref(),
+                format!("**{id}**{}\n\n{desc}", title.as_deref().map(|t| format!(": {t}")).unwrap_or_default()),
+            );
+            rule.tags.extend(v.cwe_ids.iter().cloned());
+            add_rule(run, rule);
+
+            let fixed = v.fixed_version.clone().filter(|f| !f.is_empty());
+            let sev = Severity::from_trivy(&v.severity);
+            let msg = format!(
+                "{} {}: {}{}",
+                v.pkg_name,
+                v.installed_version,
+                title.as_deref().map(one_line).unwrap_or_else(|| id.clone()),
+                fixed.as_deref().map_or_else(|| " (no fix yet)".to_owned(), |f| format!(" (fixed in {f})")),
+            );
+            let mut f = Finding::new(id.clone(), Category::Vulnerability, sev, msg);
+            f.cvss_score = score;
+            f.confidence = Confidence::High;
+            let generic = format!("pkg:generic/{}@{}", urn_escape(&v.pkg_name), urn_escape(&v.installed_version));
+            f.locations.push(location(line, end, Some(purl.as_deref().unwrap_or(&generic))));
+            let manifest = if file_target { Some(target_path.clone()) } else { None };
+            let purl_key = purl.clone().unwrap_or_else(|| format!("pkg:generic/{}", v.pkg_name));
+            f.fingerprints.insert(
+                fingerprint::VULN_V1.to_owned(),
+                fingerprint::vuln(&id, &purl_key, manifest.as_deref().unwrap_or(&artifact)),
+            );
+            f.package = Some(Package {
+                name: v.pkg_name.clone(),
+                version: Some(v.installed_version.clone()).filter(|s| !s.is_empty()),
+                purl,
+                ecosystem: Some(r.r#type.clone()).filter(|s| !s.is_empty()),
+                fixed_version: fixed.clone(),
+                manifest,
+            });
+            f.vulnerability = Some(Vulnerability {
+                id: id.clone(),
+                cvss_vector: vector,
+                cwes: v.cwe_ids.clone(),
+                references: v.references.iter().take(20).cloned().collect(),
+                title,
+                ..Default::default()
+            });
+            f.tags.extend(v.cwe_ids.iter().cloned());
+            if let Some(s) = &v.status {
+                f.properties.insert("trivy/status".to_owned(), serde_json::Value::String(s.clone()));
+            }
+            if fixed.is_none() {
+                f.properties.insert("mlsec/unfixed".to_owned(), serde_json::Value::Bool(true));
+                if opts.ignore_unfixed {
+                    f.suppressions.push(Suppression {
+                        kind: SuppressionKind::External,
+                        status: SuppressionStatus::Accepted,
+                        justification: Some("no fixed version yet (--ignore-unfixed)".to_owned()),
+                        expires: None,
+                        source: Some("ignore-unfixed".to_owned()),
+                    });
+                }
+            }
+            if let Some(s) = suppress_for(&opts.ignores, &[&id]) {
+                f.suppressions.push(s);
+            }
+            run.findings.push(f);
+        }
+
+        for m in &r.misconfigurations {
+            if m.id.is_empty() || m.status.as_deref().is_some_and(|s| s != "FAIL") {
+                continue;
+            }
+            let title = m.title.clone().unwrap_or_else(|| m.id.clone());
+            let mut rule = Rule::new(m.id.clone(), Category::Misconfiguration, one_line(&title));
+            rule_help(
+                &mut rule,
+                m.primary_url.as_deref(),
+                format!(
+                    "{}\n\n**Fix:** {}",
+                    m.description.as_deref().unwrap_or(&title),
+                    m.resolution.as_deref().unwrap_or("see the link")
+                ),
+            );
+            add_rule(run, rule);
+            let cause = m.cause_metadata.as_ref();
+            let line = cause.and_then(|c| c.start_line).filter(|&l| l > 0);
+            let msg = m.message.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| title.clone());
+            let mut f = Finding::new(m.id.clone(), Category::Misconfiguration, Severity::from_trivy(&m.severity), msg);
+            f.confidence = Confidence::High;
+            f.locations.push(location(line, cause.and_then(|c| c.end_line), None));
+            let resource = cause.and_then(|c| c.resource.clone()).unwrap_or_default();
+            let key = format!("{}\0{}\0{}", m.id, target_path, resource);
+            let occ = occurrences.entry(key).or_insert(0);
+            f.fingerprints
+                .insert(fingerprint::CODE_V1.to_owned(), fingerprint::code(&m.id, &target_path, &resource, *occ));
+            *occ += 1;
+            let legacy = m.id.replace('-', "");
+            let mut ids = vec![m.id.as_str(), legacy.as_str()];
+            ids.extend(m.avd_id.as_deref());
+            if let Some(s) = suppress_for(&opts.ignores, &ids) {
+                f.suppressions.push(s);
+            }
+            run.findings.push(f);
+        }
+
+        for s in &r.secrets {
+            if s.rule_id.is_empty() {
+                continue;
+            }
+            let title = s.title.clone().unwrap_or_else(|| s.rule_id.clone());
+            let mut rule = Rule::new(s.rule_id.clone(), Category::Secret, one_line(&title));
+            rule_help(
+                &mut rule,
+                None,
+                format!(
+                    "A {title} is committed. Revoke it at its issuer, then remove it from the history and read it from a CI secret."
+                ),
+            );
+            add_rule(run, rule);
+            let mut f = Finding::new(
+                s.rule_id.clone(),
+                Category::Secret,
+                Severity::from_trivy(&s.severity),
+                format!("{title} in {}", r.target),
+            );
+            f.confidence = Confidence::High;
+            let mut loc = location(s.start_line, s.end_line, None);
+            // Trivy masks the value in `Match`, but the wrapper does not rely on it: the snippet is
+            // redacted again and the fingerprint is a hash.
+            let matched = s.matched.clone().unwrap_or_default();
+            if !matched.is_empty() {
+                loc.snippet = Some(redact::redact_snippet(Category::Secret, &one_line(&matched)));
+            }
+            f.locations.push(loc);
+            let value = format!("{}\0{}\0{}", target_path, s.start_line.unwrap_or(0), matched);
+            f.fingerprints.insert(
+                fingerprint::SECRET_V1.to_owned(),
+                fingerprint::secret(&s.rule_id, &fingerprint::secret_value_hash(value.as_bytes())),
+            );
+            if let Some(sup) = suppress_for(&opts.ignores, &[&s.rule_id]) {
+                f.suppressions.push(sup);
+            }
+            run.findings.push(f);
+        }
+
+        for l in &r.licenses {
+            if l.name.is_empty() {
+                continue;
+            }
+            let id = format!("license/{}", l.name);
+            let mut rule = Rule::new(id.clone(), Category::License, format!("License {}", l.name));
+            rule_help(
+                &mut rule,
+                l.link.as_deref().filter(|s| !s.is_empty()),
+                format!(
+                    "Trivy classifies {} as **{}**. Check that it is allowed for this project.",
+                    l.name,
+                    l.category.as_deref().unwrap_or("unknown")
+                ),
+            );
+            add_rule(run, rule);
+            let pkg = l.pkg_name.clone().filter(|s| !s.is_empty());
+            let file = l.file_path.clone().filter(|s| !s.is_empty());
+            let what = pkg.clone().or(file.clone()).unwrap_or_else(|| r.target.clone());
+            let mut f = Finding::new(
+                id.clone(),
+                Category::License,
+                Severity::from_trivy(&l.severity),
+                format!("{what}: license {} ({})", l.name, l.category.as_deref().unwrap_or("unknown")),
+            );
+            f.confidence = Confidence::Medium;
+            f.locations.push(match &file {
+                Some(p) => Location::file(p.clone(), None),
+                None => location(None, None, None),
+            });
+            f.fingerprints.insert(fingerprint::CODE_V1.to_owned(), fingerprint::code(&id, &target_path, &what, 0));
+            if let Some(name) = pkg {
+                f.package = Some(Package { name, ..Default::default() });
+            }
+            if let Some(sup) = suppress_for(&opts.ignores, &[&l.name]) {
+                f.suppressions.push(sup);
+            }
+            run.findings.push(f);
+        }
+    }
+}
+
+/// Percent-encode what may not appear in a URI path (hand-written: a few bytes, no crate needed).
+fn urn_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:@".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,339 @@
+//! Black-box tests of `trivy-wrapper` through a stand-in `trivy` executable (a shell script the
+//! test writes) that replays a recorded report, stderr and exit code, and logs its arguments: the
+//! process handling, exit-code mapping, stderr classification, DB fallback and timeouts are real.
+#![allow(clippy::unwrap_used)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use mlsec_findings::{Category, FindingsFile, Severity, SuppressionKind, sarif};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// A temp project with a stand-in `trivy`. `scan` is the shell body run for a scan, with `$out`
+/// set to the --output path and every argument appended to `args.log`.
+struct Bed {
+    dir: tempfile::TempDir,
+}
+
+impl Bed {
+    fn new(scan: &str) -> Bed {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("proj")).unwrap();
+        let script = format!(
+            "#!/bin/sh\nhere=$(dirname \"$0\")\nif [ \"$1\" = --version ]; then printf 'Version: 0.69.1\\nVulnerability DB:\\n  Version: 2\\n'; exit 0; fi\n\
+             echo \"$@\" >> \"$here/args.log\"\nout=\"\"\nprev=\"\"\nfor a in \"$@\"; do [ \"$prev\" = --output ] && out=\"$a\"; prev=\"$a\"; done\n{scan}\n"
+        );
+        let p = dir.path().join("trivy");
+        std::fs::write(&p, script).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Bed { dir }
+    }
+
+    fn replay(report: &Path) -> Bed {
+        Bed::new(&format!("cp '{}' \"$out\"; exit 0", report.display()))
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let mut c = Command::cargo_bin("trivy-wrapper").unwrap();
+        c.current_dir(self.path());
+        for v in ["MLSEC_FAIL_ON", "MLSEC_BASELINE", "MLSEC_NEW_ONLY", "MLSEC_EXIT_ZERO", "MLSEC_MAX_FINDINGS"] {
+            c.env_remove(v);
+        }
+        c.env("MLSEC_TODAY", "2026-12-02").env("HOME", self.path()).env_remove("TRIVY_CACHE_DIR");
+        c.env_remove("XDG_CACHE_HOME");
+        c.arg("fs").arg("proj").arg("--trivy").arg(self.path().join("trivy")).arg("-o").arg(self.out()).args(args);
+        c.output().unwrap()
+    }
+
+    fn out(&self) -> PathBuf {
+        self.path().join("out.sarif")
+    }
+
+    fn read(&self) -> FindingsFile {
+        let bytes = std::fs::read(self.out()).unwrap();
+        let v = mlsec_findings::profile::validate_bytes(&bytes, &self.out()).unwrap();
+        assert!(v.is_empty(), "profile violations: {v:?}");
+        sarif::read_file(&self.out(), 1 << 30).unwrap()
+    }
+
+    fn args_log(&self) -> String {
+        std::fs::read_to_string(self.path().join("args.log")).unwrap_or_default()
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn v069_report_converts_every_category_and_runs_trivy_once_with_full_json() {
+    let bed = Bed::replay(&fixture("v069-ml.json"));
+    let o = bed.run(&["--fail-on", "critical"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let args = bed.args_log();
+    assert_eq!(args.lines().count(), 1, "trivy ran more than once: {args}");
+    assert!(args.starts_with("fs --format json --output ") && args.trim_end().ends_with("-- proj"), "{args}");
+    assert!(!args.contains("--exit-code") && !args.contains("--severity"), "{args}");
+
+    let file = bed.read();
+    let run = &file.runs[0];
+    assert_eq!(run.engines[0].name, "trivy");
+    assert_eq!(run.engines[0].version.as_deref(), Some("0.69.1"));
+    let cats: Vec<Category> = run.findings.iter().map(|f| f.category).collect();
+    assert_eq!(
+        cats,
+        [
+            Category::Vulnerability,
+            Category::Vulnerability,
+            Category::Vulnerability,
+            Category::Misconfiguration,
+            Category::Secret,
+            Category::License
+        ]
+    );
+    let torch = &run.findings[0];
+    assert_eq!(torch.severity, Severity::Critical);
+    assert_eq!(torch.cvss_score, Some(9.8));
+    let loc = torch.primary_location().unwrap();
+    assert_eq!((loc.uri.as_str(), loc.start_line), ("requirements.txt", Some(3)));
+    let pkg = torch.package.as_ref().unwrap();
+    assert_eq!(pkg.purl.as_deref(), Some("pkg:pypi/torch@2.5.1"));
+    assert_eq!(pkg.fixed_version.as_deref(), Some("2.6.0"));
+    assert!(torch.tags.contains(&"CWE-502".to_owned()));
+    assert!(torch.fingerprints.contains_key("mlsec/vuln/v1"));
+    // Unfixed: marked, not suppressed without --ignore-unfixed.
+    let unfixed = &run.findings[1];
+    assert_eq!(unfixed.properties.get("mlsec/unfixed"), Some(&serde_json::Value::Bool(true)));
+    assert!(unfixed.suppressions.is_empty());
+    assert_eq!(run.findings[2].cvss_score, Some(3.1));
+    assert_eq!(run.findings[3].rule_id, "DS-0002");
+    assert_eq!(run.findings[3].primary_location().unwrap().uri, "Dockerfile");
+    assert!(run.findings[4].fingerprints.contains_key("mlsec/secret/v1"));
+    // The secret value Trivy left unmasked never reaches the output.
+    let text = std::fs::read_to_string(bed.out()).unwrap();
+    assert!(!text.contains("hf_kTzQpLmNvBcXwErTyUiOpAsDfGhJkLzXcVbN"), "secret leaked");
+}
+
+#[test]
+fn v050_legacy_report_with_image_packages_and_old_misconfig_ids() {
+    let bed = Bed::replay(&fixture("v050-legacy.json"));
+    std::fs::write(bed.path().join(".trivyignore"), "AVD-DS-0002\n").unwrap();
+    let o = bed.run(&["--fail-on", "high"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let file = bed.read();
+    let run = &file.runs[0];
+    assert_eq!(run.findings.len(), 3);
+    let libc = &run.findings[0];
+    assert_eq!(libc.cvss_score, Some(7.8));
+    let loc = libc.primary_location().unwrap();
+    assert!(loc.uri.starts_with("pkg:deb/debian/libc6@"), "{}", loc.uri);
+    // No purl: a generic one.
+    assert_eq!(run.findings[1].primary_location().unwrap().uri, "pkg:generic/apt@2.6.1");
+    // The AVD alias in .trivyignore suppresses the v0.50 `DS002` id, visibly.
+    let ds = &run.findings[2];
+    assert_eq!(ds.rule_id, "DS002");
+    assert_eq!(ds.suppressions[0].kind, SuppressionKind::External);
+}
+
+#[test]
+fn the_gate_not_trivy_decides_and_the_report_never_shrinks() {
+    let bed = Bed::replay(&fixture("v069-ml.json"));
+    for (fail_on, want) in [("low", 1), ("high", 1), ("critical", 1), ("none", 0)] {
+        let o = bed.run(&["--fail-on", fail_on]);
+        assert_eq!(o.status.code(), Some(want), "--fail-on {fail_on}: {}", stderr(&o));
+        assert_eq!(bed.read().runs[0].findings.len(), 6);
+    }
+}
+
+#[test]
+fn ignore_unfixed_and_trivyignore_with_expiry_are_visible_suppressions() {
+    let bed = Bed::replay(&fixture("v069-ml.json"));
+    std::fs::write(
+        bed.path().join(".trivyignore"),
+        "# accepted\nCVE-2025-32434 exp:2030-01-01\nhuggingface-access-token exp:2020-01-01\nDS-0002\nGPL-3.0-only\n",
+    )
+    .unwrap();
+    let o = bed.run(&["--fail-on", "high", "--ignore-unfixed"]);
+    // torch ignored (not expired), transformers unfixed, DS-0002 and the license ignored; the
+    // secret's entry expired in 2020, so it still fails the gate.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let file = bed.read();
+    let f = &file.runs[0].findings;
+    assert_eq!(f[0].suppressions[0].justification.as_deref(), Some("listed in .trivyignore:2"));
+    assert_eq!(f[1].suppressions[0].source.as_deref(), Some("ignore-unfixed"));
+    assert!(f[4].suppressions[0].is_expired(time::macros::date!(2026 - 12 - 02)));
+    assert_eq!(f.len(), 6);
+
+    std::fs::write(bed.path().join(".trivyignore"), "huggingface-access-token\n").unwrap();
+    let o = bed.run(&["--fail-on", "high", "--ignore-unfixed"]);
+    assert_eq!(o.status.code(), Some(1), "torch still counts: {}", stderr(&o));
+    std::fs::write(
+        bed.path().join(".trivyignore"),
+        "huggingface-access-token\nCVE-2025-32434\nDS-0002\nGPL-3.0-only\n",
+    )
+    .unwrap();
+    let o = bed.run(&["--fail-on", "high", "--ignore-unfixed"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn db_rate_limit_tries_the_next_repository_then_fails_with_a_hint() {
+    let rate = "echo '2026-12-01T10:00:00Z\tFATAL\tinit error: DB error: failed to download vulnerability DB: OCI artifact error: GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS: retry-after: 1.2ms' >&2; exit 1";
+    let body = format!(
+        "case \"$*\" in *'--db-repository mirror.example/trivy-db'*) cp '{}' \"$out\"; exit 0;; *) {rate};; esac",
+        fixture("v069-ml.json").display()
+    );
+    let bed = Bed::new(&body);
+    let o = bed.run(&["--fail-on", "none", "--db-repository", "ghcr.io/aquasecurity/trivy-db,mirror.example/trivy-db"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(bed.args_log().lines().count(), 2);
+    assert!(stderr(&o).contains("DB download failed from ghcr.io/aquasecurity/trivy-db; used mirror.example/trivy-db"));
+
+    let bed = Bed::new(rate);
+    let o = bed.run(&["--fail-on", "none", "--db-repository", "a.example/db", "--db-repository", "b.example/db"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("could not download its vulnerability DB (tried: a.example/db, b.example/db)"), "{e}");
+    assert!(e.contains("TOOMANYREQUESTS") && e.contains("hint:"), "{e}");
+}
+
+#[test]
+fn other_trivy_errors_are_exit_2_and_not_retried() {
+    let bed = Bed::new("echo 'FATAL\tscan error: unable to initialize a scanner: no such file' >&2; exit 1");
+    let o = bed.run(&["--db-repository", "a.example/db,b.example/db"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("trivy failed (exit code 1)") && stderr(&o).contains("unable to initialize"));
+    assert_eq!(bed.args_log().lines().count(), 1);
+}
+
+#[test]
+fn fresh_cached_db_skips_the_update() {
+    let bed = Bed::replay(&fixture("v069-ml.json"));
+    let cache = bed.path().join("cache");
+    std::fs::create_dir_all(cache.join("db")).unwrap();
+    let next = (time::OffsetDateTime::now_utc() + time::Duration::hours(6))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    std::fs::write(
+        cache.join("db/metadata.json"),
+        format!(r#"{{"Version":2,"NextUpdate":"{next}","UpdatedAt":"2026-12-01T06:00:00Z"}}"#),
+    )
+    .unwrap();
+    let o = bed.run(&["--fail-on", "none", "--cache-dir", cache.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(bed.args_log().contains("--skip-db-update"), "{}", bed.args_log());
+    assert_eq!(
+        bed.read().runs[0].engines[0].properties.get("db-updated-at").map(String::as_str),
+        Some("2026-12-01T06:00:00Z")
+    );
+
+    std::fs::write(cache.join("db/metadata.json"), r#"{"Version":2,"NextUpdate":"2020-01-01T00:00:00Z"}"#).unwrap();
+    std::fs::remove_file(bed.path().join("args.log")).unwrap();
+    let o = bed.run(&["--fail-on", "none", "--cache-dir", cache.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!bed.args_log().contains("--skip-db-update"));
+}
+
+#[test]
+fn truncated_json_unknown_shapes_and_missing_results_are_exit_2() {
+    let bed = Bed::new("printf '{\"SchemaVersion\": 2, \"Results\": [{\"Target\": \"req' > \"$out\"; exit 0");
+    let o = bed.run(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("JSON report is unreadable"), "{}", stderr(&o));
+
+    let bed = Bed::new(
+        "echo '{\"SchemaVersion\": 2, \"ArtifactName\": \".\", \"ArtifactType\": \"filesystem\"}' > \"$out\"; exit 0",
+    );
+    let o = bed.run(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no `Results`"), "{}", stderr(&o));
+
+    let bed = Bed::new("echo '{\"SchemaVersion\": 3, \"Results\": []}' > \"$out\"; exit 0");
+    let o = bed.run(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("SchemaVersion 3"), "{}", stderr(&o));
+
+    let bed = Bed::new("exit 0");
+    let o = bed.run(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("wrote no report"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_empty_results_array_passes() {
+    let bed = Bed::new("echo '{\"SchemaVersion\": 2, \"ArtifactName\": \".\", \"Results\": []}' > \"$out\"; exit 0");
+    let o = bed.run(&["--fail-on", "low"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(bed.read().runs[0].findings.is_empty());
+}
+
+#[test]
+fn a_hanging_trivy_is_stopped_at_the_timeout() {
+    let bed = Bed::new("sleep 30");
+    let start = std::time::Instant::now();
+    let o = bed.run(&["--timeout", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did not finish within 1 s"), "{}", stderr(&o));
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn missing_trivy_and_missing_target_are_exit_2() {
+    let bed = Bed::replay(&fixture("v069-ml.json"));
+    let mut c = Command::cargo_bin("trivy-wrapper").unwrap();
+    let o = c
+        .current_dir(bed.path())
+        .args(["fs", "proj", "-o", "x.sarif", "--trivy"])
+        .arg(bed.path().join("nope/trivy"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("trivy executable not found") && stderr(&o).contains("install Trivy"));
+
+    let mut c = Command::cargo_bin("trivy-wrapper").unwrap();
+    let o = c
+        .current_dir(bed.path())
+        .args(["fs", "missing-dir", "-o", "x.sarif", "--trivy"])
+        .arg(bed.path().join("trivy"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("target missing-dir does not exist"), "{}", stderr(&o));
+    assert!(bed.args_log().is_empty());
+}
+
+#[test]
+fn subcommand_and_scanners_are_passed_through() {
+    let bed = Bed::replay(&fixture("v069-ml.json"));
+    let mut c = Command::cargo_bin("trivy-wrapper").unwrap();
+    let o = c
+        .current_dir(bed.path())
+        .env("HOME", bed.path())
+        .args([
+            "image",
+            "registry.example/ml/serve:1.0",
+            "--scanners",
+            "vuln,secret",
+            "--fail-on",
+            "none",
+            "-o",
+            "x.sarif",
+        ])
+        .arg("--trivy")
+        .arg(bed.path().join("trivy"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let args = bed.args_log();
+    assert!(args.starts_with("image --format json") && args.contains("--scanners vuln,secret"), "{args}");
+    assert!(args.trim_end().ends_with("-- registry.example/ml/serve:1.0"), "{args}");
+}
