@@ -41,4 +41,54 @@ bom = {(c["name"], c.get("version")) for c in json.load(open(sys.argv[2]))["comp
 assert lock <= bom, sorted(lock - bom)[:10]
 print(len(lock), "crates")
 PY
+# ML-BOM + the other parsers on a synthetic project built here: a Hugging Face fine-tune (config,
+# model card with model-index, tokenizer, safetensors weights), data files (CSV, JSONL, Parquet
+# magic) and a DVC file, an installed dist-info, and the fixture project's yarn/pnpm/conda files.
+ml="$out/sbom/mlproj"
+mkdir -p "$ml/models/ft" "$ml/data" "$ml/site-packages/requests-2.32.3.dist-info"
+cp -r "$root/crates/sbom/tests/fixtures/project/js" "$root/crates/sbom/tests/fixtures/project/pnpm" \
+  "$root/crates/sbom/tests/fixtures/project/conda" "$ml/"
+printf '{"architectures": ["BertForSequenceClassification"], "model_type": "bert", "_name_or_path": "acme/bert-sentiment"}' \
+  >"$ml/models/ft/config.json"
+printf -- '---\nlicense: apache-2.0\ndatasets: [imdb]\npipeline_tag: text-classification\nbase_model: google-bert/bert-base-uncased\nmodel-index:\n- name: x\n  results:\n  - task: {type: text-classification}\n    dataset: {name: IMDB, type: imdb, split: test}\n    metrics: [{type: accuracy, value: 0.93}]\n---\n## Limitations\nEnglish only.\n' \
+  >"$ml/models/ft/README.md"
+printf '{}' >"$ml/models/ft/tokenizer.json"
+python3 -c "import struct,sys; h=b'{\"__metadata__\":{}}'; open(sys.argv[1],'wb').write(struct.pack('<Q',len(h))+h)" \
+  "$ml/models/ft/model.safetensors"
+printf 'text,label\ngood,1\n' >"$ml/data/train.csv"
+printf '{"text": "bad"}\n' >"$ml/data/eval.jsonl"
+printf 'PAR1\0\0\0\0PAR1' >"$ml/data/part.parquet"
+printf 'outs:\n- md5: 0123456789abcdef0123456789abcdef\n  size: 10\n  path: raw.tar\n' >"$ml/data/raw.dvc"
+printf 'Metadata-Version: 2.1\nName: requests\nVersion: 2.32.3\nLicense: Apache-2.0\n' \
+  >"$ml/site-packages/requests-2.32.3.dist-info/METADATA"
+check "sbom: ML project CycloneDX 1.6 / 1.5 / SPDX" bash -c \
+  "'$sbom_bin' '$ml' -q -o '$out/sbom/ml.cdx.json' && '$sbom_bin' '$ml' -q -o '$out/sbom/ml.cdx15.json' --spec-version 1.5 \
+   && '$sbom_bin' '$ml' -q -o '$out/sbom/ml.spdx.json' --format spdx-json"
+check "sbom: ML project has the model card, datasets and every parser's components" python3 - "$out/sbom/ml.cdx.json" <<'PY'
+import json, sys
+bom = json.load(open(sys.argv[1]))
+refs = {c["bom-ref"]: c for c in bom["components"]}
+card = refs["hf-model:models/ft"]["modelCard"]
+assert card["modelParameters"]["modelArchitecture"] == "BertForSequenceClassification", card
+assert card["quantitativeAnalysis"]["performanceMetrics"][0]["value"] == "0.93", card
+assert refs["hf-model:models/ft"]["purl"] == "pkg:huggingface/acme/bert-sentiment"
+for r in ["pkg:huggingface/google-bert/bert-base-uncased", "hf-dataset:imdb", "data:data/train.csv",
+          "data:data/eval.jsonl", "data:data/part.parquet", "data:data/raw.tar", "pkg:npm/left-pad@1.3.0",
+          "pkg:npm/is-number@7.0.0", "pkg:conda/numpy@1.26.4", "pkg:pypi/requests@2.32.3"]:
+    assert r in refs, r
+PY
+check "sbom: ML project CycloneDX 1.6 schema (local refs)" \
+  "$cjs" --base-uri "file://$schemas/" --schemafile "$schemas/bom-1.6.schema.json" "$out/sbom/ml.cdx.json"
+check "sbom: ML project CycloneDX 1.5 schema (local refs)" \
+  "$cjs" --base-uri "file://$schemas/" --schemafile "$schemas/bom-1.5.schema.json" "$out/sbom/ml.cdx15.json"
+check "sbom: ML project SPDX 2.3 schema" schema "$schemas/spdx-2.3.schema.json" "$out/sbom/ml.spdx.json"
+check "sbom: ML project cyclonedx-python-lib 1.6 + 1.5" "$venv/python" - "$out/sbom/ml.cdx.json" "$out/sbom/ml.cdx15.json" <<'PY'
+import sys
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+for path, v in ((sys.argv[1], SchemaVersion.V1_6), (sys.argv[2], SchemaVersion.V1_5)):
+    err = JsonStrictValidator(v).validate_str(open(path).read())
+    assert err is None, (path, err)
+PY
+check "sbom: ML project pyspdxtools" "$venv/pyspdxtools" -i "$out/sbom/ml.spdx.json"
 unset SOURCE_DATE_EPOCH

@@ -7,14 +7,18 @@ use mlsec_cli::{GateArgs, GlobalArgs};
 
 /// Write a CycloneDX 1.6 (or 1.5) or SPDX 2.3 JSON SBOM of a project by parsing its manifests and
 /// lockfiles natively: requirements*.txt (-r followed, -c as constraints, --hash kept),
-/// pyproject.toml, uv.lock, poetry.lock, Pipfile.lock, pdm.lock, pylock.toml, Cargo.lock,
-/// package-lock.json v2/v3, Dockerfile FROM; model files (safetensors, GGUF, ONNX, PyTorch,
-/// pickle/joblib, Keras, NumPy) are detected by content and hashed. No package manager is run,
-/// nothing is fetched, nothing is loaded or unpickled.
+/// pyproject.toml, uv.lock, poetry.lock, Pipfile.lock, pdm.lock, pylock.toml, installed
+/// *.dist-info/METADATA, conda environment.yml, Cargo.lock, package-lock.json v1-v3, yarn.lock
+/// (v1, berry), pnpm-lock.yaml, Dockerfile FROM. The ML-BOM: model files (safetensors, GGUF, ONNX,
+/// PyTorch, pickle/joblib, Keras, NumPy) detected by content and hashed; Hugging Face models
+/// (config.json, model card, tokenizer) with a modelCard; datasets (CSV, TSV, Parquet, JSON Lines,
+/// Arrow, DVC outputs). No package manager is run, nothing is fetched, nothing is loaded or
+/// unpickled. mlsec.toml [sbom]: exclude, spec-version, rules.
 ///
 /// Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it (pickle-format models
-/// are medium, unpinned requirements low); 2 sbom could not do its job (target missing, output not
-/// writable). Files that cannot be parsed are skipped with a warning on stderr.
+/// are medium, unpinned requirements and missing licenses low); 2 sbom could not do its job
+/// (target missing, output not writable, bad [sbom] section). Files that cannot be parsed are
+/// skipped with a warning on stderr.
 #[derive(Debug, Parser)]
 #[command(name = "sbom", version, max_term_width = 100)]
 pub struct Cli {
@@ -30,12 +34,12 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = FormatArg::CyclonedxJson, env = "MLSEC_SBOM_FORMAT")]
     pub format: FormatArg,
 
-    /// CycloneDX spec version (ignored for SPDX)
+    /// CycloneDX spec version (ignored for SPDX); when not given, `[sbom] spec-version` of mlsec.toml
     #[arg(long, value_enum, default_value_t = SpecArg::V1_6)]
     pub spec_version: SpecArg,
 
-    /// Also write findings (pickle-format models, unpinned requirements) as SARIF 2.1.0 under the
-    /// mlsec profile
+    /// Also write findings (pickle-format models, unpinned requirements, missing licenses) as SARIF
+    /// 2.1.0 under the mlsec profile
     #[arg(long, value_name = "FILE.sarif")]
     pub findings: Option<PathBuf>,
 

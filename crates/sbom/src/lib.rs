@@ -6,12 +6,15 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod license;
+pub mod mlmeta;
 pub mod model;
 pub mod models;
 pub mod output;
 pub mod parse;
 pub mod purl;
 pub mod scan;
+pub mod yaml;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -48,6 +51,23 @@ pub struct Settings {
     pub timestamp: String,
     /// Baseline findings (SARIF): findings already in it are marked unchanged.
     pub baseline: Option<PathBuf>,
+    /// Paths (relative to the target) not scanned: a matching directory prunes its subtree.
+    pub exclude: globset::GlobSet,
+    /// Rule ids to emit (`[sbom] rules`); None emits every rule.
+    pub rules: Option<std::collections::BTreeSet<String>>,
+}
+
+/// Every rule id `sbom` can emit.
+pub const RULES: &[&str] = &[RULE_UNPINNED, RULE_PICKLE, RULE_MISSING_LICENSE];
+
+/// Compile `[sbom] exclude` globs (`tests/fixtures`, `**/*.csv`); `*` does not cross `/`.
+pub fn exclude_set(patterns: &[String]) -> Result<globset::GlobSet, globset::Error> {
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let p = p.trim().trim_start_matches("./").trim_end_matches('/');
+        b.add(globset::GlobBuilder::new(p).literal_separator(true).build()?);
+    }
+    b.build()
 }
 
 /// What can stop `sbom` from doing its job (exit 2).
@@ -124,6 +144,9 @@ pub const RULE_UNPINNED: &str = "unpinned-requirement";
 /// Rule id of the pickle-format model finding.
 pub const RULE_PICKLE: &str = "pickle-model";
 
+/// Rule id of the missing-license finding.
+pub const RULE_MISSING_LICENSE: &str = "missing-license";
+
 /// Findings for what the inventory reveals: Python requirements without an exact version, and
 /// model files in pickle-based formats.
 pub fn findings(inv: &Inventory) -> FindingsFile {
@@ -187,6 +210,28 @@ pub fn findings(inv: &Inventory) -> FindingsFile {
     if any_pickle {
         run.rules.push(pickle);
     }
+    let mut lic = Rule::new(RULE_MISSING_LICENSE, Category::Sbom, "Component without a declared license");
+    lic.help_uri = Some(format!("{}/blob/main/docs/sbom.md#missing-license", mlsec_findings::PROJECT_URL));
+    lic.help_markdown = Some(
+        "The package's metadata (installed `METADATA`, npm lockfile entry) declares no license, so it cannot \
+         be cleared for use or redistribution. Check the upstream project's license and record it, or replace \
+         the package."
+            .to_string(),
+    );
+    let mut any_lic = false;
+    for (key, c) in inv.components.iter().filter(|(_, c)| c.license_expected && c.license.is_none()) {
+        any_lic = true;
+        let src = c.sources.iter().next().cloned().unwrap_or_default();
+        let mut f =
+            Finding::new(RULE_MISSING_LICENSE, Category::Sbom, Severity::Low, format!("`{key}` declares no license"));
+        f.confidence = Confidence::High;
+        f.locations.push(Location::file(src.clone(), None));
+        f.fingerprints.insert(fingerprint::CODE_V1.into(), fingerprint::code(RULE_MISSING_LICENSE, &src, key, 0));
+        run.findings.push(f);
+    }
+    if any_lic {
+        run.rules.push(lic);
+    }
     run.invocation.warnings = inv.warnings.clone();
     FindingsFile { runs: vec![run] }
 }
@@ -215,10 +260,16 @@ fn write_out(path: &Path, bytes: &[u8]) -> Result<(), SbomError> {
 /// Scan, write the SBOM (and findings), return what was found.
 pub fn run(settings: &Settings) -> Result<Outcome, SbomError> {
     std::fs::metadata(&settings.target).map_err(|e| SbomError::Target { path: settings.target.clone(), source: e })?;
-    let inventory = scan::scan(&settings.target);
+    let inventory = scan::scan(&settings.target, &settings.exclude);
     let info = DocInfo { name: project_name(&settings.target), timestamp: settings.timestamp.clone() };
     write_out(&settings.output, &render(&inventory, &info, settings.format, settings.spec_version))?;
     let mut findings = findings(&inventory);
+    if let Some(keep) = &settings.rules {
+        for r in &mut findings.runs {
+            r.findings.retain(|f| keep.contains(&f.rule_id));
+            r.rules.retain(|x| keep.contains(&x.id));
+        }
+    }
     if let Some(path) = &settings.baseline {
         let base = mlsec_findings::sarif::read_file(path, 128 * 1024 * 1024)
             .map_err(|e| SbomError::Baseline { path: path.clone(), message: e.to_string() })?;

@@ -21,6 +21,11 @@ pub struct Component {
     pub sources: BTreeSet<String>,
     /// Development-only dependency (npm `dev`, poetry group `dev`, Pipfile `develop`).
     pub dev: bool,
+    /// Declared license (an SPDX id or expression, or a name as written), when the source records one.
+    pub license: Option<String>,
+    /// The source usually records a license (installed `METADATA`, npm lockfile v2/v3), so a
+    /// missing one is worth a `missing-license` finding.
+    pub license_expected: bool,
 }
 
 impl Component {
@@ -34,6 +39,8 @@ impl Component {
             hashes: BTreeSet::new(),
             sources: BTreeSet::new(),
             dev: false,
+            license: None,
+            license_expected: false,
         }
     }
 
@@ -46,6 +53,19 @@ impl Component {
     pub fn with_source(mut self, source: String) -> Self {
         self.sources.insert(source);
         self
+    }
+
+    /// Add an npm/SRI `integrity` value (`sha512-<base64>`, space-separated alternatives).
+    pub fn add_integrity(&mut self, sri: &str) {
+        use base64::Engine as _;
+        for part in sri.split_whitespace() {
+            let Some((alg, b64)) = part.split_once('-') else { continue };
+            let b64 = b64.split('?').next().unwrap_or(b64);
+            if let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64) {
+                let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+                self.add_hash(&format!("{alg}:{hex}"));
+            }
+        }
     }
 
     /// Add a hash written as `alg:hex` (pip, uv, poetry) when the algorithm is known.
@@ -75,6 +95,12 @@ pub struct Inventory {
     pub dependencies: BTreeMap<String, BTreeSet<String>>,
     /// Model files detected by content, by repo-relative path.
     pub models: BTreeMap<String, crate::models::ModelFile>,
+    /// Hugging Face model directories, by repo-relative directory.
+    pub hf_models: BTreeMap<String, crate::mlmeta::HfModel>,
+    /// Dataset files (present or DVC-tracked), by repo-relative path.
+    pub datasets: BTreeMap<String, crate::mlmeta::DataFile>,
+    /// Licenses the project declares about itself, by manifest (`pyproject.toml` `license`).
+    pub project_licenses: BTreeMap<String, String>,
     /// Files that could not be read or parsed (repo-relative path, reason).
     pub warnings: Vec<String>,
 }
@@ -91,6 +117,10 @@ impl Inventory {
                 if existing.specifier.is_none() {
                     existing.specifier = c.specifier;
                 }
+                if existing.license.is_none() {
+                    existing.license = c.license;
+                }
+                existing.license_expected |= c.license_expected;
             }
             None => {
                 self.components.insert(key.clone(), c);
@@ -115,6 +145,9 @@ impl Inventory {
             self.dependencies.entry(from).or_default().extend(tos);
         }
         self.models.extend(other.models);
+        self.hf_models.extend(other.hf_models);
+        self.datasets.extend(other.datasets);
+        self.project_licenses.extend(other.project_licenses);
         self.warnings.extend(other.warnings);
     }
 

@@ -5,7 +5,10 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use std::collections::BTreeMap;
+
 use crate::model::Inventory;
+use crate::{license, mlmeta};
 
 /// CycloneDX spec version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +70,9 @@ pub fn cyclonedx(inv: &Inventory, info: &DocInfo, spec: SpecVersion) -> Value {
             if c.dev {
                 o["scope"] = json!("optional");
             }
+            if let Some(l) = &c.license {
+                o["licenses"] = license::cyclonedx(l);
+            }
             let mut props: Vec<Value> = c.sources.iter().map(|s| json!({"name": "mlsec:source", "value": s})).collect();
             if let Some(s) = &c.specifier {
                 props.push(json!({"name": "mlsec:specifier", "value": s}));
@@ -91,10 +97,15 @@ pub fn cyclonedx(inv: &Inventory, info: &DocInfo, spec: SpecVersion) -> Value {
             ],
         }));
     }
+    let ml = MlRefs::new(inv);
+    components.extend(ml_components(inv, &ml));
     // Root depends on the components nothing else depends on (the direct dependencies).
     let depended: std::collections::BTreeSet<&String> = inv.dependencies.values().flatten().collect();
     let direct: Vec<&String> = inv.components.keys().filter(|k| !depended.contains(k)).collect();
     let mut deps = vec![json!({"ref": ROOT_REF, "dependsOn": direct})];
+    for (r, on) in &ml.model_deps {
+        deps.push(json!({"ref": r, "dependsOn": on}));
+    }
     for key in inv.components.keys() {
         let on: Vec<&String> = inv
             .dependencies
@@ -114,11 +125,222 @@ pub fn cyclonedx(inv: &Inventory, info: &DocInfo, spec: SpecVersion) -> Value {
         "metadata": {
             "timestamp": info.timestamp,
             "tools": {"components": [{"type": "application", "name": TOOL, "version": env!("CARGO_PKG_VERSION")}]},
-            "component": {"type": "application", "bom-ref": ROOT_REF, "name": info.name},
+            "component": root_component(inv, info),
         },
         "components": components,
         "dependencies": deps,
     })
+}
+
+/// The root manifest's license: the top-level `pyproject.toml`'s, else the only one declared.
+fn project_license(inv: &Inventory) -> Option<&str> {
+    inv.project_licenses.get("pyproject.toml").map(String::as_str).or_else(|| {
+        let mut all = inv.project_licenses.values();
+        match (all.next(), all.next()) {
+            (Some(one), None) => Some(one.as_str()),
+            _ => None,
+        }
+    })
+}
+
+fn root_component(inv: &Inventory, info: &DocInfo) -> Value {
+    let mut c = json!({"type": "application", "bom-ref": ROOT_REF, "name": info.name});
+    if let Some(l) = project_license(inv) {
+        c["licenses"] = license::cyclonedx(l);
+    }
+    c
+}
+
+/// bom-refs of the ML-BOM components, shared by both formats.
+struct MlRefs {
+    /// Hugging Face model dir -> bom-ref.
+    models: BTreeMap<String, String>,
+    /// Base models named by cards: hub id -> bom-ref (its purl).
+    bases: BTreeMap<String, String>,
+    /// Hub datasets named by cards: id -> bom-ref.
+    hub_datasets: BTreeMap<String, String>,
+    /// Hugging Face model bom-ref -> what it depends on (weight files, base models).
+    model_deps: BTreeMap<String, Vec<String>>,
+}
+
+impl MlRefs {
+    fn new(inv: &Inventory) -> Self {
+        let mut r = MlRefs {
+            models: BTreeMap::new(),
+            bases: BTreeMap::new(),
+            hub_datasets: BTreeMap::new(),
+            model_deps: BTreeMap::new(),
+        };
+        for (dir, m) in &inv.hf_models {
+            r.models.insert(dir.clone(), format!("hf-model:{dir}"));
+            for b in &m.base_models {
+                if let Some(p) = mlmeta::hf_purl(b) {
+                    r.bases.insert(b.clone(), p);
+                }
+            }
+            for d in &m.datasets {
+                r.hub_datasets.insert(d.clone(), format!("hf-dataset:{d}"));
+            }
+        }
+        for (dir, m) in &inv.hf_models {
+            // Weight files belong to the deepest model directory above them.
+            let mut on: Vec<String> = inv
+                .models
+                .keys()
+                .filter(|p| owner_dir(p, &r.models).as_deref() == Some(dir.as_str()))
+                .map(|p| format!("model:{p}"))
+                .collect();
+            on.extend(m.base_models.iter().filter_map(|b| r.bases.get(b).cloned()));
+            on.sort();
+            on.dedup();
+            r.model_deps.insert(r.models[dir].clone(), on);
+        }
+        for b in r.bases.values() {
+            r.model_deps.entry(b.clone()).or_default();
+        }
+        r
+    }
+}
+
+/// The deepest Hugging Face model directory containing `path`.
+fn owner_dir(path: &str, models: &BTreeMap<String, String>) -> Option<String> {
+    let mut dir = path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_else(|| ".".into());
+    loop {
+        if models.contains_key(&dir) {
+            return Some(dir);
+        }
+        if dir == "." {
+            return None;
+        }
+        dir = dir.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_else(|| ".".into());
+    }
+}
+
+/// CycloneDX `licenses` for a license name.
+fn cdx_licenses(name: &str) -> Value {
+    license::cyclonedx(name)
+}
+
+/// SPDX `licenseDeclared` and, when the license is not a known SPDX expression, a comment
+/// with it as written.
+fn spdx_declared(l: Option<&str>) -> (String, Option<String>) {
+    match l {
+        Some(l) => match license::spdx_expression(l) {
+            Some(e) => (e, None),
+            None => ("NOASSERTION".to_string(), Some(format!("declared license as written: {l}"))),
+        },
+        None => ("NOASSERTION".to_string(), None),
+    }
+}
+
+/// CycloneDX components of the ML-BOM beyond the model files: Hugging Face models (with
+/// `modelCard`), the base models and hub datasets their cards name, and the data files.
+fn ml_components(inv: &Inventory, refs: &MlRefs) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (dir, m) in &inv.hf_models {
+        let name = m.hub_id.clone().unwrap_or_else(|| dir.clone());
+        let mut o = json!({"type": "machine-learning-model", "bom-ref": refs.models[dir], "name": name});
+        if let Some(p) = m.hub_id.as_deref().and_then(mlmeta::hf_purl) {
+            o["purl"] = json!(p);
+        }
+        if let Some(l) = &m.license {
+            o["licenses"] = cdx_licenses(l);
+        }
+        let mut params = serde_json::Map::new();
+        if let Some(t) = &m.task {
+            params.insert("task".into(), json!(t));
+        }
+        if let Some(f) = &m.family {
+            params.insert("architectureFamily".into(), json!(f));
+        }
+        if let Some(a) = &m.architecture {
+            params.insert("modelArchitecture".into(), json!(a));
+        }
+        if !m.datasets.is_empty() {
+            let ds: Vec<Value> = m.datasets.iter().map(|d| json!({"ref": refs.hub_datasets[d]})).collect();
+            params.insert("datasets".into(), Value::Array(ds));
+        }
+        let mut card = serde_json::Map::new();
+        if !params.is_empty() {
+            card.insert("modelParameters".into(), Value::Object(params));
+        }
+        if !m.metrics.is_empty() {
+            let pm: Vec<Value> = m
+                .metrics
+                .iter()
+                .map(|x| {
+                    let mut v = json!({"type": x.kind});
+                    if let Some(val) = &x.value {
+                        v["value"] = json!(val);
+                    }
+                    if let Some(s) = &x.slice {
+                        v["slice"] = json!(s);
+                    }
+                    v
+                })
+                .collect();
+            card.insert("quantitativeAnalysis".into(), json!({"performanceMetrics": pm}));
+        }
+        let mut cons = serde_json::Map::new();
+        if !m.use_cases.is_empty() {
+            cons.insert("useCases".into(), json!(m.use_cases));
+        }
+        if !m.limitations.is_empty() {
+            cons.insert("technicalLimitations".into(), json!(m.limitations));
+        }
+        if !m.risks.is_empty() {
+            let r: Vec<Value> = m.risks.iter().map(|t| json!({"name": t})).collect();
+            cons.insert("ethicalConsiderations".into(), Value::Array(r));
+        }
+        if !cons.is_empty() {
+            card.insert("considerations".into(), Value::Object(cons));
+        }
+        if !card.is_empty() {
+            o["modelCard"] = Value::Object(card);
+        }
+        let mut props: Vec<Value> = m.files.iter().map(|f| json!({"name": "mlsec:source", "value": f})).collect();
+        props.extend(m.tokenizer.iter().map(|f| json!({"name": "mlsec:tokenizer", "value": f})));
+        props.extend(m.base_models.iter().map(|b| json!({"name": "mlsec:base-model", "value": b})));
+        o["properties"] = Value::Array(props);
+        out.push(o);
+    }
+    for (id, r) in &refs.bases {
+        out.push(json!({"type": "machine-learning-model", "bom-ref": r, "name": id, "purl": r}));
+    }
+    for (id, r) in &refs.hub_datasets {
+        out.push(json!({
+            "type": "data", "bom-ref": r, "name": id,
+            "data": [{"type": "dataset", "name": id}],
+            "properties": [{"name": "mlsec:dataset-source", "value": "huggingface"}],
+        }));
+    }
+    for d in inv.datasets.values() {
+        let mut hashes = Vec::new();
+        if let Some(h) = &d.sha256 {
+            hashes.push(json!({"alg": "SHA-256", "content": h}));
+        }
+        if let Some(h) = &d.md5 {
+            hashes.push(json!({"alg": "MD5", "content": h}));
+        }
+        let mut o = json!({
+            "type": "data", "bom-ref": format!("data:{}", d.path), "name": d.path,
+            "data": [{"type": "dataset", "name": d.path}],
+        });
+        if !hashes.is_empty() {
+            o["hashes"] = Value::Array(hashes);
+        }
+        let mut props = vec![json!({"name": "mlsec:data-format", "value": d.format.as_str()})];
+        if let Some(s) = d.size {
+            props.push(json!({"name": "mlsec:size", "value": s.to_string()}));
+        }
+        if let Some(dvc) = &d.dvc {
+            props.push(json!({"name": "mlsec:dvc", "value": dvc}));
+        }
+        props.push(json!({"name": "mlsec:source", "value": d.dvc.clone().unwrap_or_else(|| d.path.clone())}));
+        o["properties"] = Value::Array(props);
+        out.push(o);
+    }
+    out
 }
 
 fn spdx_id(key: &str) -> String {
@@ -128,11 +350,17 @@ fn spdx_id(key: &str) -> String {
 /// The SPDX 2.3 JSON document.
 pub fn spdx(inv: &Inventory, info: &DocInfo) -> Value {
     let root_id = "SPDXRef-Package-root";
-    let mut packages = vec![json!({
+    let mut root = json!({
         "SPDXID": root_id, "name": info.name, "downloadLocation": "NOASSERTION", "filesAnalyzed": false,
         "licenseConcluded": "NOASSERTION", "licenseDeclared": "NOASSERTION", "copyrightText": "NOASSERTION",
         "primaryPackagePurpose": "APPLICATION",
-    })];
+    });
+    let (declared, comment) = spdx_declared(project_license(inv));
+    root["licenseDeclared"] = json!(declared);
+    if let Some(cm) = comment {
+        root["licenseComments"] = json!(cm);
+    }
+    let mut packages = vec![root];
     for (key, c) in &inv.components {
         let mut p = json!({
             "SPDXID": spdx_id(key), "name": c.name, "downloadLocation": "NOASSERTION", "filesAnalyzed": false,
@@ -142,6 +370,11 @@ pub fn spdx(inv: &Inventory, info: &DocInfo) -> Value {
         });
         if let Some(v) = &c.version {
             p["versionInfo"] = json!(v);
+        }
+        let (declared, comment) = spdx_declared(c.license.as_deref());
+        p["licenseDeclared"] = json!(declared);
+        if let Some(cm) = comment {
+            p["licenseComments"] = json!(cm);
         }
         let sums: Vec<Value> = c
             .hashes
@@ -176,9 +409,90 @@ pub fn spdx(inv: &Inventory, info: &DocInfo) -> Value {
             "comment": format!("machine-learning model, format {}, {} bytes", m.format.as_str(), m.size),
         }));
     }
+    let ml = MlRefs::new(inv);
+    let mut ml_rels = Vec::new();
+    for (dir, m) in &inv.hf_models {
+        let r = &ml.models[dir];
+        let id = spdx_id(r);
+        let mut what = vec![format!("machine-learning model (Hugging Face layout in {dir})")];
+        for (k, v) in [("architecture family", &m.family), ("architecture", &m.architecture), ("task", &m.task)] {
+            if let Some(v) = v {
+                what.push(format!("{k} {v}"));
+            }
+        }
+        if !m.datasets.is_empty() {
+            what.push(format!("datasets {}", m.datasets.join(", ")));
+        }
+        for x in &m.metrics {
+            let val = x.value.as_deref().map(|v| format!(" = {v}")).unwrap_or_default();
+            let on = x.slice.as_deref().map(|s| format!(" on {s}")).unwrap_or_default();
+            what.push(format!("metric {}{val}{on}", x.kind));
+        }
+        let (declared, lic_comment) = spdx_declared(m.license.as_deref());
+        what.extend(lic_comment);
+        let mut p = json!({
+            "SPDXID": id, "name": m.hub_id.clone().unwrap_or_else(|| dir.clone()), "downloadLocation": "NOASSERTION",
+            "filesAnalyzed": false, "licenseConcluded": "NOASSERTION", "licenseDeclared": declared,
+            "copyrightText": "NOASSERTION", "primaryPackagePurpose": "OTHER",
+            "comment": what.join("; "),
+        });
+        if let Some(purl) = m.hub_id.as_deref().and_then(mlmeta::hf_purl) {
+            p["externalRefs"] =
+                json!([{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl}]);
+        }
+        packages.push(p);
+        ml_rels.push(json!({"spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
+        for on in &ml.model_deps[r] {
+            let rel = if on.starts_with("model:") { "CONTAINS" } else { "DEPENDS_ON" };
+            ml_rels.push(json!({"spdxElementId": id, "relationshipType": rel, "relatedSpdxElement": spdx_id(on)}));
+        }
+        for d in &m.datasets {
+            ml_rels.push(json!({"spdxElementId": id, "relationshipType": "OTHER", "relatedSpdxElement": spdx_id(&ml.hub_datasets[d]), "comment": "trained or evaluated on (model card datasets)"}));
+        }
+    }
+    for (hub, r) in &ml.bases {
+        packages.push(json!({
+            "SPDXID": spdx_id(r), "name": hub, "downloadLocation": "NOASSERTION", "filesAnalyzed": false,
+            "licenseConcluded": "NOASSERTION", "licenseDeclared": "NOASSERTION", "copyrightText": "NOASSERTION",
+            "primaryPackagePurpose": "OTHER", "comment": "machine-learning model (base model named by a model card)",
+            "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": r}],
+        }));
+    }
+    for (hub, r) in &ml.hub_datasets {
+        packages.push(json!({
+            "SPDXID": spdx_id(r), "name": hub, "downloadLocation": "NOASSERTION", "filesAnalyzed": false,
+            "licenseConcluded": "NOASSERTION", "licenseDeclared": "NOASSERTION", "copyrightText": "NOASSERTION",
+            "primaryPackagePurpose": "OTHER", "comment": "dataset (Hugging Face hub id named by a model card)",
+        }));
+    }
+    for d in inv.datasets.values() {
+        let r = format!("data:{}", d.path);
+        let mut sums = Vec::new();
+        if let Some(h) = &d.sha256 {
+            sums.push(json!({"algorithm": "SHA256", "checksumValue": h}));
+        }
+        if let Some(h) = &d.md5 {
+            sums.push(json!({"algorithm": "MD5", "checksumValue": h}));
+        }
+        let size = d.size.map(|s| format!(", {s} bytes")).unwrap_or_default();
+        let dvc = d.dvc.as_deref().map(|s| format!(", tracked by {s}")).unwrap_or_default();
+        let mut p = json!({
+            "SPDXID": spdx_id(&r), "name": d.path, "downloadLocation": "NOASSERTION", "filesAnalyzed": false,
+            "licenseConcluded": "NOASSERTION", "licenseDeclared": "NOASSERTION", "copyrightText": "NOASSERTION",
+            "primaryPackagePurpose": "FILE",
+            "comment": format!("dataset, format {}{size}{dvc}", d.format.as_str()),
+        });
+        if !sums.is_empty() {
+            p["checksums"] = Value::Array(sums);
+        }
+        packages.push(p);
+        ml_rels
+            .push(json!({"spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": spdx_id(&r)}));
+    }
     let mut rels = vec![
         json!({"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": root_id}),
     ];
+    rels.extend(ml_rels);
     let depended: std::collections::BTreeSet<&String> = inv.dependencies.values().flatten().collect();
     for key in inv.components.keys().filter(|k| !depended.contains(k)) {
         rels.push(

@@ -15,6 +15,8 @@ pub enum Ecosystem {
     Npm,
     /// Container images (Dockerfile `FROM`).
     Docker,
+    /// Conda packages (`environment.yml`).
+    Conda,
 }
 
 impl Ecosystem {
@@ -25,6 +27,7 @@ impl Ecosystem {
             Ecosystem::Cargo => "cargo",
             Ecosystem::Npm => "npm",
             Ecosystem::Docker => "docker",
+            Ecosystem::Conda => "conda",
         }
     }
 }
@@ -64,6 +67,8 @@ pub fn encode(segment: &str) -> String {
 pub fn canonical_name(eco: Ecosystem, name: &str) -> String {
     match eco {
         Ecosystem::Pypi => pep503(name),
+        // conda package names are lower case by rule; the purl spec lower-cases them.
+        Ecosystem::Conda => name.trim().to_ascii_lowercase(),
         Ecosystem::Cargo | Ecosystem::Npm | Ecosystem::Docker => name.trim().to_string(),
     }
 }

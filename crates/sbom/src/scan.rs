@@ -4,9 +4,11 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
+use globset::GlobSet;
+
 use crate::model::Inventory;
-use crate::models;
-use crate::parse::{docker, locks, requirements};
+use crate::parse::{conda, docker, installed, js, locks, requirements};
+use crate::{mlmeta, models};
 
 /// Directories never descended into (VCS data, build outputs, installed environments).
 const SKIP_DIRS: &[&str] =
@@ -16,7 +18,7 @@ const SKIP_DIRS: &[&str] =
 const MAX_MANIFEST: u64 = 64 * 1024 * 1024;
 
 /// Repo-relative paths of files under `root`; symlinks are not followed (no loops, no escape).
-fn walk(root: &Path, rel: &str, out: &mut Vec<String>, warnings: &mut Vec<String>) {
+fn walk(root: &Path, rel: &str, exclude: &GlobSet, out: &mut Vec<String>, warnings: &mut Vec<String>) {
     let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
     let entries = match fs::read_dir(&dir) {
         Ok(e) => e,
@@ -32,9 +34,12 @@ fn walk(root: &Path, rel: &str, out: &mut Vec<String>, warnings: &mut Vec<String
     names.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, ft) in names {
         let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        if exclude.is_match(&child) {
+            continue;
+        }
         if ft.is_dir() {
             if !SKIP_DIRS.contains(&name.as_str()) {
-                walk(root, &child, out, warnings);
+                walk(root, &child, exclude, out, warnings);
             }
         } else if ft.is_file() {
             out.push(child);
@@ -42,7 +47,7 @@ fn walk(root: &Path, rel: &str, out: &mut Vec<String>, warnings: &mut Vec<String
     }
 }
 
-fn read(root: &Path, rel: &str) -> Result<String, String> {
+pub(crate) fn read(root: &Path, rel: &str) -> Result<String, String> {
     let path = root.join(rel);
     let meta = fs::symlink_metadata(&path).map_err(|e| e.to_string())?;
     if !meta.is_file() {
@@ -68,27 +73,66 @@ fn lock_parser(name: &str) -> Option<LockParser> {
         n if n.starts_with("pylock.") && n.ends_with(".toml") => locks::pylock,
         "Cargo.lock" => locks::cargo_lock,
         "package-lock.json" | "npm-shrinkwrap.json" => locks::package_lock,
+        "yarn.lock" => js::yarn_lock,
+        "pnpm-lock.yaml" => js::pnpm_lock,
+        n if conda::is_environment_file(n) => conda::parse,
         _ => return None,
     })
 }
 
 /// Scan `root` (a directory, or a single manifest file) into an inventory.
-pub fn scan(root: &Path) -> Inventory {
+pub fn scan(root: &Path, exclude: &GlobSet) -> Inventory {
     let mut inv = Inventory::default();
     let (base, files) = if root.is_file() {
         let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         (root.parent().unwrap_or(Path::new(".")).to_path_buf(), vec![name])
     } else {
         let mut files = Vec::new();
-        walk(root, "", &mut files, &mut inv.warnings);
+        walk(root, "", exclude, &mut files, &mut inv.warnings);
         (root.to_path_buf(), files)
     };
     let reader = |rel: &str| read(&base, rel);
     let mut req_results = Vec::new();
     let mut constraint_files = BTreeSet::new();
+    let mut hf_files = Vec::new();
+    let mut dvc_outs = Vec::new();
     for rel in &files {
         let name = rel.rsplit('/').next().unwrap_or(rel);
-        if let Some(parser) = lock_parser(name) {
+        if mlmeta::is_hf_file(name) {
+            hf_files.push(rel.clone());
+        }
+        if let Some(kind) = mlmeta::data_candidate(rel) {
+            match mlmeta::sniff_data(&base.join(rel), kind) {
+                Ok(Some(format)) => match models::sha256_file(&base.join(rel)) {
+                    Ok((sha, size)) => {
+                        inv.datasets.insert(
+                            rel.clone(),
+                            mlmeta::DataFile {
+                                path: rel.clone(),
+                                format,
+                                sha256: Some(sha),
+                                md5: None,
+                                size: Some(size),
+                                dvc: None,
+                            },
+                        );
+                    }
+                    Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
+                },
+                Ok(None) => {}
+                Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
+            }
+        } else if name.ends_with(".dvc") && name.len() > 4 {
+            match read(&base, rel).and_then(|t| mlmeta::parse_dvc(rel, &t)) {
+                Ok(outs) => dvc_outs.extend(outs),
+                Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
+            }
+        } else if installed::is_metadata(rel) {
+            match read(&base, rel).and_then(|t| installed::parse(rel, &t)) {
+                Ok(found) => inv.extend(found),
+                Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
+            }
+        } else if let Some(parser) = lock_parser(name) {
             match read(&base, rel).and_then(|t| parser(rel, &t)) {
                 Ok(found) => inv.extend(found),
                 Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
@@ -124,6 +168,18 @@ pub fn scan(root: &Path) -> Inventory {
         }
         inv.extend(p.inventory);
     }
+    for out in dvc_outs {
+        match inv.datasets.get_mut(&out.path) {
+            Some(present) => {
+                present.md5 = out.md5;
+                present.dvc = out.dvc;
+            }
+            None => {
+                inv.datasets.insert(out.path.clone(), out);
+            }
+        }
+    }
+    inv.hf_models = mlmeta::hf_models(&base, &hf_files, &mut inv.warnings);
     inv.fold_unpinned();
     inv.warnings.sort();
     inv.warnings.dedup();

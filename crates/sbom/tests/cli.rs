@@ -35,9 +35,13 @@ fn read_json(p: &Path) -> Value {
 const EXPECTED: &[&str] = &[
     "pkg:cargo/router@0.1.0",
     "pkg:cargo/serde@1.0.200",
+    "pkg:conda/numpy@1.26.4",
+    "pkg:conda/pip",
     "pkg:docker/python@3.11-slim",
     "pkg:docker/pytorch/pytorch@2.3.0-cuda12.1-cudnn8-runtime",
     "pkg:npm/%40tensorflow/tfjs@4.17.0",
+    "pkg:npm/is-number@7.0.0",
+    "pkg:npm/left-pad@1.3.0",
     "pkg:npm/long@4.0.0",
     "pkg:pypi/certifi@2024.2.2",
     "pkg:pypi/jinja2@3.1.4",
@@ -66,6 +70,8 @@ fn fixture_project_gives_exact_components_and_graph() {
     let bom = read_json(&out);
     assert_eq!(bom["specVersion"], "1.6");
     assert_eq!(bom["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
+    // The only pyproject.toml's PEP 639 `license` is the project's.
+    assert_eq!(bom["metadata"]["component"]["licenses"], serde_json::json!([{"expression": "MIT OR Apache-2.0"}]));
     let refs: Vec<&str> =
         bom["components"].as_array().expect("components").iter().map(|c| c["bom-ref"].as_str().expect("ref")).collect();
     assert_eq!(refs, EXPECTED);
@@ -136,6 +142,7 @@ fn spdx_passes_pyspdxtools() {
     let doc = read_json(&out);
     assert_eq!(doc["spdxVersion"], "SPDX-2.3");
     assert_eq!(doc["packages"].as_array().expect("packages").len(), EXPECTED.len() + 1);
+    assert_eq!(doc["packages"][0]["licenseDeclared"], "MIT OR Apache-2.0");
     let res = Command::new(tool("pyspdxtools")).arg("-i").arg(&out).output().expect("pyspdxtools");
     assert!(res.status.success(), "{}{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
     let text = String::from_utf8_lossy(&res.stdout).to_string() + &String::from_utf8_lossy(&res.stderr);
@@ -153,9 +160,12 @@ fn findings_follow_the_profile_and_drive_the_gate() {
     assert!(violations.is_empty(), "{violations:?}");
     let doc: Value = serde_json::from_slice(&bytes).expect("json");
     let results = doc["runs"][0]["results"].as_array().expect("results");
-    assert_eq!(results.len(), 1, "only torch is unpinned (numpy is pinned by -c)");
-    assert_eq!(results[0]["ruleId"], "unpinned-requirement");
+    let rules: Vec<&str> = results.iter().map(|r| r["ruleId"].as_str().expect("id")).collect();
+    // Only torch is unpinned (numpy is pinned by -c); only `long` has no license in the npm lockfile.
+    assert_eq!(rules, ["unpinned-requirement", "missing-license"]);
     assert_eq!(results[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 12);
+    assert_eq!(results[1]["message"]["text"], "`pkg:npm/long@4.0.0` declares no license");
+    assert_eq!(results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "web/package-lock.json");
     let gated = sbom(&[FIXTURE, "-o", o, "--findings", s, "--fail-on", "low"]);
     assert_eq!(gated.status.code(), Some(1));
     // The same findings as baseline: nothing is new, so --new-only passes.
@@ -174,7 +184,7 @@ fn findings_follow_the_profile_and_drive_the_gate() {
     ]);
     assert_eq!(res.status.code(), Some(0), "{}", String::from_utf8_lossy(&res.stderr));
     let g: Value = read_json(&again);
-    assert_eq!(g["runs"][0]["results"][0]["baselineState"], "unchanged");
+    assert!(g["runs"][0]["results"].as_array().expect("r").iter().all(|r| r["baselineState"] == "unchanged"));
     let res = sbom(&[FIXTURE, "-o", o, "--fail-on", "low", "--new-only"]);
     assert_eq!(res.status.code(), Some(2), "--new-only without a baseline is an error");
 }
@@ -272,4 +282,308 @@ fn model_files_become_ml_components_and_pickles_are_findings() {
     run_ok(&[proj.to_str().expect("utf8"), "-o", spdx.to_str().expect("utf8"), "--format", "spdx-json"]);
     let res = Command::new(tool("pyspdxtools")).arg("-i").arg(&spdx).output().expect("pyspdxtools");
     assert!(res.status.success(), "{}{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
+}
+
+const CARD: &str = "---
+license: apache-2.0
+language: en
+datasets:
+  - imdb
+  - stanfordnlp/sst2
+metrics: [accuracy]
+pipeline_tag: text-classification
+base_model: distilbert/distilbert-base-uncased
+model-index:
+  - name: sentiment-distilbert
+    results:
+      - task: {type: text-classification, name: Text Classification}
+        dataset: {name: IMDB, type: imdb, split: test}
+        metrics:
+          - {type: accuracy, value: 0.931, name: Accuracy}
+          - {type: f1, value: 0.93}
+---
+# sentiment-distilbert
+
+## Intended uses & limitations
+
+English movie reviews, binary sentiment.
+
+## Limitations
+
+Not evaluated outside film reviews.
+
+## Bias, Risks, and Limitations
+
+[More Information Needed]
+";
+
+/// A project with a Hugging Face fine-tune (config, card, tokenizer, weights), a vendored hub
+/// snapshot (config only), data files of each format, a DVC file, and decoys that must not count.
+fn ml_project(root: &Path) {
+    let w = |rel: &str, bytes: &[u8]| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, bytes).expect("write");
+    };
+    let header = br#"{"__metadata__":{}}"#;
+    let st = [(header.len() as u64).to_le_bytes().as_slice(), header].concat();
+    w("models/sentiment/model.safetensors", &st);
+    w(
+        "models/sentiment/config.json",
+        br#"{"_name_or_path": "distilbert/distilbert-base-uncased", "architectures": ["DistilBertForSequenceClassification"], "model_type": "distilbert"}"#,
+    );
+    w("models/sentiment/README.md", CARD.as_bytes());
+    w("models/sentiment/tokenizer.json", b"{}");
+    w("models/sentiment/tokenizer_config.json", b"{}");
+    w("models/sentiment/vocab.txt", b"[PAD]\n");
+    w("vendor/bert/config.json", br#"{"_name_or_path": "google-bert/bert-base-uncased", "model_type": "bert"}"#);
+    w("vendor/bert/pytorch_model.bin", b"\x80\x02}q\x00.");
+    w(".vscode/config.json", b"// not json\n{}");
+    w("docs/README.md", b"---\ntitle: docs\n---\n# Docs\n");
+    w("data/train.csv", b"text,label\ngreat,1\n");
+    w("data/eval.jsonl", b"{\"text\": \"bad\", \"label\": 0}\n");
+    w("data/part-0.parquet", b"PAR1\0\0\0\0\0\0\0\0PAR1");
+    w("data/cache.arrow", b"ARROW1\0\0");
+    w("data/fake.parquet", b"not parquet");
+    w("data/binary.csv", b"\0\x01\x02");
+    w(
+        "data/raw.dvc",
+        b"outs:\n- md5: 0123456789abcdef0123456789abcdef\n  size: 1048576\n  hash: md5\n  path: raw.tar\n",
+    );
+    w("data/train.csv.dvc", b"outs:\n- md5: fedcba9876543210fedcba9876543210\n  size: 20\n  path: train.csv\n");
+    w("data/images.dvc", b"outs:\n- md5: 00112233445566778899aabbccddeeff.dir\n  nfiles: 3\n  path: images\n");
+}
+
+#[test]
+fn hugging_face_layouts_and_datasets_become_the_ml_bom() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let proj = dir.path().join("ml");
+    ml_project(&proj);
+    let (out, spdx) = (dir.path().join("bom.json"), dir.path().join("bom.spdx.json"));
+    let res = run_ok(&[proj.to_str().expect("utf8"), "-o", out.to_str().expect("utf8")]);
+    assert!(!String::from_utf8_lossy(&res.stderr).contains("warning"), "{}", String::from_utf8_lossy(&res.stderr));
+    let bom = read_json(&out);
+    let comps = bom["components"].as_array().expect("c");
+    let refs: Vec<(&str, &str)> =
+        comps.iter().map(|c| (c["type"].as_str().expect("t"), c["bom-ref"].as_str().expect("r"))).collect();
+    assert_eq!(
+        refs,
+        [
+            ("machine-learning-model", "model:models/sentiment/model.safetensors"),
+            ("machine-learning-model", "model:vendor/bert/pytorch_model.bin"),
+            ("machine-learning-model", "hf-model:models/sentiment"),
+            ("machine-learning-model", "hf-model:vendor/bert"),
+            ("machine-learning-model", "pkg:huggingface/distilbert/distilbert-base-uncased"),
+            ("data", "hf-dataset:imdb"),
+            ("data", "hf-dataset:stanfordnlp/sst2"),
+            ("data", "data:data/cache.arrow"),
+            ("data", "data:data/eval.jsonl"),
+            ("data", "data:data/images"),
+            ("data", "data:data/part-0.parquet"),
+            ("data", "data:data/raw.tar"),
+            ("data", "data:data/train.csv"),
+        ]
+    );
+    let by = |r: &str| comps.iter().find(|c| c["bom-ref"] == r).expect(r);
+    let ft = by("hf-model:models/sentiment");
+    // `_name_or_path` equals the card's base model: it is not this model's id.
+    assert_eq!(ft["name"], "models/sentiment");
+    assert!(ft.get("purl").is_none());
+    assert_eq!(ft["licenses"][0]["license"]["id"], "Apache-2.0");
+    let card = &ft["modelCard"];
+    assert_eq!(card["modelParameters"]["task"], "text-classification");
+    assert_eq!(card["modelParameters"]["architectureFamily"], "distilbert");
+    assert_eq!(card["modelParameters"]["modelArchitecture"], "DistilBertForSequenceClassification");
+    assert_eq!(
+        card["modelParameters"]["datasets"],
+        serde_json::json!([{"ref": "hf-dataset:imdb"}, {"ref": "hf-dataset:stanfordnlp/sst2"}])
+    );
+    assert_eq!(
+        card["quantitativeAnalysis"]["performanceMetrics"],
+        serde_json::json!([
+            {"type": "accuracy", "value": "0.931", "slice": "IMDB / test"},
+            {"type": "f1", "value": "0.93", "slice": "IMDB / test"},
+        ])
+    );
+    assert_eq!(
+        card["considerations"]["technicalLimitations"],
+        serde_json::json!(["Not evaluated outside film reviews."])
+    );
+    assert_eq!(card["considerations"]["useCases"], serde_json::json!(["English movie reviews, binary sentiment."]));
+    assert!(card["considerations"].get("ethicalConsiderations").is_none(), "placeholder text is dropped");
+    let tok: Vec<&str> = ft["properties"]
+        .as_array()
+        .expect("p")
+        .iter()
+        .filter(|p| p["name"] == "mlsec:tokenizer")
+        .map(|p| p["value"].as_str().expect("v"))
+        .collect();
+    assert_eq!(
+        tok,
+        ["models/sentiment/tokenizer.json", "models/sentiment/tokenizer_config.json", "models/sentiment/vocab.txt"]
+    );
+    let vendored = by("hf-model:vendor/bert");
+    assert_eq!(vendored["name"], "google-bert/bert-base-uncased");
+    assert_eq!(vendored["purl"], "pkg:huggingface/google-bert/bert-base-uncased");
+    let deps = bom["dependencies"].as_array().expect("deps");
+    let on = |r: &str| deps.iter().find(|d| d["ref"] == r).expect(r)["dependsOn"].clone();
+    assert_eq!(
+        on("hf-model:models/sentiment"),
+        serde_json::json!([
+            "model:models/sentiment/model.safetensors",
+            "pkg:huggingface/distilbert/distilbert-base-uncased"
+        ])
+    );
+    assert_eq!(on("hf-model:vendor/bert"), serde_json::json!(["model:vendor/bert/pytorch_model.bin"]));
+    // A present file tracked by DVC carries both hashes; a DVC directory output carries none.
+    let train = by("data:data/train.csv");
+    let algs: Vec<&str> =
+        train["hashes"].as_array().expect("h").iter().map(|h| h["alg"].as_str().expect("a")).collect();
+    assert_eq!(algs, ["SHA-256", "MD5"]);
+    assert_eq!(by("data:data/raw.tar")["hashes"][0]["content"], "0123456789abcdef0123456789abcdef");
+    assert!(by("data:data/images").get("hashes").is_none());
+    for v in ["1.6", "1.5"] {
+        let f = dir.path().join(format!("bom-{v}.json"));
+        run_ok(&[proj.to_str().expect("utf8"), "-o", f.to_str().expect("utf8"), "--spec-version", v]);
+        cyclonedx_validate(v, &f);
+    }
+    run_ok(&[proj.to_str().expect("utf8"), "-o", spdx.to_str().expect("utf8"), "--format", "spdx-json"]);
+    let res = Command::new(tool("pyspdxtools")).arg("-i").arg(&spdx).output().expect("pyspdxtools");
+    assert!(res.status.success(), "{}{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
+    let doc = read_json(&spdx);
+    let ft = doc["packages"].as_array().expect("p").iter().find(|p| p["name"] == "models/sentiment").expect("ft");
+    assert_eq!(ft["licenseDeclared"], "Apache-2.0");
+    assert_eq!(ft["primaryPackagePurpose"], "OTHER");
+    assert!(ft["comment"].as_str().expect("c").contains("task text-classification"));
+}
+
+#[test]
+fn malformed_cards_and_dvc_files_warn_and_do_not_stop_the_run() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let proj = dir.path().join("bad");
+    std::fs::create_dir_all(proj.join("m")).expect("mkdir");
+    std::fs::write(proj.join("m/config.json"), br#"{"model_type": "gpt2"}"#).expect("w");
+    std::fs::write(proj.join("m/README.md"), b"---\nlicense: [unclosed\n---\n").expect("w");
+    std::fs::write(proj.join("data.dvc"), b"outs: {{{\n").expect("w");
+    let out = dir.path().join("bom.json");
+    let res = run_ok(&[proj.to_str().expect("utf8"), "-o", out.to_str().expect("utf8")]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("warning: m/README.md: model card skipped: invalid YAML"), "{err}");
+    assert!(err.contains("warning: data.dvc: skipped: invalid YAML"), "{err}");
+    let bom = read_json(&out);
+    let m = bom["components"].as_array().expect("c").iter().find(|c| c["bom-ref"] == "hf-model:m").expect("model");
+    assert_eq!(m["modelCard"]["modelParameters"]["architectureFamily"], "gpt2");
+}
+
+#[test]
+fn installed_environments_npm_licenses_and_integrity() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let sp = dir.path().join("env/lib/python3.12/site-packages");
+    let dist = |name: &str, meta: &str| {
+        let d = sp.join(name);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        std::fs::write(d.join("METADATA"), meta).expect("w");
+        std::fs::write(d.join("RECORD"), "x.py,sha256=abc,1\n").expect("w");
+    };
+    dist(
+        "requests-2.32.3.dist-info",
+        "Metadata-Version: 2.1\nName: requests\nVersion: 2.32.3\nLicense: Apache-2.0\n\nbody\n",
+    );
+    dist(
+        "Jinja2-3.1.4.dist-info",
+        "Metadata-Version: 2.1\nName: Jinja2\nVersion: 3.1.4\nClassifier: License :: OSI Approved :: BSD License\n",
+    );
+    dist(
+        "uv-0.4.0.dist-info",
+        "Metadata-Version: 2.4\nName: uv\nVersion: 0.4.0\nLicense-Expression: MIT OR Apache-2.0\n",
+    );
+    dist("mystery-0.1.dist-info", "Metadata-Version: 2.1\nName: mystery\nVersion: 0.1\nLicense: UNKNOWN\n");
+    let env = dir.path().join("env");
+    let (out, sarif, spdx) = (dir.path().join("b.json"), dir.path().join("f.sarif"), dir.path().join("b.spdx.json"));
+    run_ok(&[env.to_str().expect("u"), "-o", out.to_str().expect("u"), "--findings", sarif.to_str().expect("u")]);
+    let bom = read_json(&out);
+    let lic: Vec<(String, Value)> = bom["components"]
+        .as_array()
+        .expect("c")
+        .iter()
+        .map(|c| (c["bom-ref"].as_str().expect("r").to_string(), c.get("licenses").cloned().unwrap_or(Value::Null)))
+        .collect();
+    assert_eq!(
+        lic,
+        [
+            ("pkg:pypi/jinja2@3.1.4".to_string(), serde_json::json!([{"license": {"name": "BSD License"}}])),
+            ("pkg:pypi/mystery@0.1".to_string(), Value::Null),
+            ("pkg:pypi/requests@2.32.3".to_string(), serde_json::json!([{"license": {"id": "Apache-2.0"}}])),
+            ("pkg:pypi/uv@0.4.0".to_string(), serde_json::json!([{"expression": "MIT OR Apache-2.0"}])),
+        ]
+    );
+    let f = read_json(&sarif);
+    let r = &f["runs"][0]["results"];
+    assert_eq!(r.as_array().expect("r").len(), 1);
+    assert_eq!(r[0]["ruleId"], "missing-license");
+    assert_eq!(
+        r[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "lib/python3.12/site-packages/mystery-0.1.dist-info/METADATA"
+    );
+    let v = mlsec_findings::profile::validate_bytes(&std::fs::read(&sarif).expect("r"), &sarif).expect("p");
+    assert!(v.is_empty(), "{v:?}");
+    cyclonedx_validate("1.6", &out);
+    run_ok(&[env.to_str().expect("u"), "-o", spdx.to_str().expect("u"), "--format", "spdx-json"]);
+    let res = Command::new(tool("pyspdxtools")).arg("-i").arg(&spdx).output().expect("pyspdxtools");
+    assert!(res.status.success(), "{}{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
+    let doc = read_json(&spdx);
+    let declared: Vec<&str> =
+        doc["packages"].as_array().expect("p").iter().map(|p| p["licenseDeclared"].as_str().expect("l")).collect();
+    assert_eq!(declared, ["NOASSERTION", "NOASSERTION", "NOASSERTION", "Apache-2.0", "MIT OR Apache-2.0"]);
+    // npm `integrity` (SRI base64) becomes a hex hash; the fixture's truncated one is dropped.
+    let bom = dir.path().join("p.json");
+    run_ok(&[&format!("{FIXTURE}/web"), "-o", bom.to_str().expect("u")]);
+    let b = read_json(&bom);
+    let long = b["components"].as_array().expect("c").iter().find(|c| c["name"] == "long").expect("long");
+    assert_eq!(
+        long["hashes"],
+        serde_json::json!([{"alg": "SHA-512", "content": "6d1718ccac3e2c54c9eedf7676913cca079d707d591b8096dc8b37dcf5edb18850e63013759d25d10f0ba88908264a23284aaf455acb1e295c9a6ffac891d2bb"}])
+    );
+    let tfjs = b["components"].as_array().expect("c").iter().find(|c| c["name"] == "@tensorflow/tfjs").expect("t");
+    assert!(tfjs.get("hashes").is_none());
+    assert_eq!(tfjs["licenses"][0]["license"]["id"], "Apache-2.0");
+}
+
+#[test]
+fn sbom_section_of_mlsec_toml_excludes_paths_sets_version_and_rules() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let proj = dir.path().join("p");
+    std::fs::create_dir_all(proj.join("vendor/x")).expect("mkdir");
+    std::fs::write(proj.join("requirements.txt"), "torch>=2\nsix==1.16.0\n").expect("w");
+    std::fs::write(proj.join("vendor/x/requirements.txt"), "idna==3.6\n").expect("w");
+    std::fs::write(proj.join("model.pkl"), b"\x80\x04K\x01.").expect("w");
+    let toml = "[sbom]\nexclude = [\"vendor\"]\nspec-version = \"1.5\"\nrules = [\"pickle-model\"]\n";
+    std::fs::write(proj.join("mlsec.toml"), toml).expect("w");
+    let (out, sarif) = (dir.path().join("b.json"), dir.path().join("f.sarif"));
+    let (o, s) = (out.to_str().expect("u"), sarif.to_str().expect("u"));
+    run_ok(&[proj.to_str().expect("u"), "-o", o, "--findings", s]);
+    let bom = read_json(&out);
+    assert_eq!(bom["specVersion"], "1.5");
+    let refs: Vec<&str> =
+        bom["components"].as_array().expect("c").iter().map(|c| c["bom-ref"].as_str().expect("r")).collect();
+    assert_eq!(refs, ["pkg:pypi/six@1.16.0", "pkg:pypi/torch", "model:model.pkl"]);
+    let f = read_json(&sarif);
+    let rules: Vec<&str> =
+        f["runs"][0]["results"].as_array().expect("r").iter().map(|r| r["ruleId"].as_str().expect("id")).collect();
+    assert_eq!(rules, ["pickle-model"], "unpinned-requirement is not emitted");
+    // The command line wins over the file.
+    run_ok(&[proj.to_str().expect("u"), "-o", o, "--spec-version", "1.6"]);
+    assert_eq!(read_json(&out)["specVersion"], "1.6");
+    for (bad, expect) in [
+        ("[sbom]\nrules = [\"nope\"]\n", "unknown rule \"nope\""),
+        ("[sbom]\nspec-version = \"1.4\"\n", "spec-version = \"1.4\""),
+        ("[sbom]\nexclude = [\"a[\"]\n", "[sbom] exclude"),
+        ("[sbom]\nexlcude = []\n", "mlsec.toml:2"),
+    ] {
+        std::fs::write(proj.join("mlsec.toml"), bad).expect("w");
+        let res = sbom(&[proj.to_str().expect("u"), "-o", o]);
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains(expect) && err.contains("hint:"), "{bad}: {err}");
+    }
 }

@@ -64,6 +64,18 @@ fn at(rel: &str, line: Option<usize>) -> String {
 pub fn pyproject(rel: &str, text: &str) -> Result<Inventory, String> {
     let t = toml_table(text)?;
     let mut inv = Inventory::default();
+    // The project's own license (PEP 639 expression string, PEP 621 `{text = ...}`, poetry's
+    // `license`); `{file = ...}` names a file, not a license, and is not read.
+    let project_license = t
+        .get("project")
+        .and_then(|p| p.get("license"))
+        .and_then(|l| l.as_str().or_else(|| l.get("text").and_then(Value::as_str)))
+        .or_else(|| t.get("tool").and_then(|v| v.get("poetry")).and_then(|p| p.get("license")).and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.contains('\n') && l.len() <= 200);
+    if let Some(l) = project_license {
+        inv.project_licenses.insert(rel.to_string(), l.to_string());
+    }
     let mut add = |spec: &str, dev: bool| {
         if let Some(r) = parse_requirement(spec) {
             let src = at(rel, line_of(text, &format!("\"{spec}\"")).or_else(|| line_of(text, spec)));
@@ -296,7 +308,10 @@ pub fn package_lock(rel: &str, text: &str) -> Result<Inventory, String> {
     let j: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let version = j.get("lockfileVersion").and_then(Json::as_u64).unwrap_or(0);
     let Some(pkgs) = j.get("packages").and_then(Json::as_object) else {
-        return Err(format!("lockfileVersion {version} has no \"packages\" (only v2/v3 are read)"));
+        if version <= 1 && j.get("dependencies").is_some() {
+            return crate::parse::js::package_lock_v1(rel, &j);
+        }
+        return Err(format!("lockfileVersion {version} has neither \"packages\" (v2/v3) nor \"dependencies\" (v1)"));
     };
     let mut inv = Inventory::default();
     let mut keys: BTreeMap<&str, String> = BTreeMap::new();
@@ -309,6 +324,17 @@ pub fn package_lock(rel: &str, text: &str) -> Result<Inventory, String> {
         let mut c =
             Component::new(Ecosystem::Npm, name, p.get("version").and_then(Json::as_str)).with_source(rel.to_string());
         c.dev = p.get("dev").and_then(Json::as_bool) == Some(true);
+        if let Some(i) = p.get("integrity").and_then(Json::as_str) {
+            c.add_integrity(i);
+        }
+        // npm copies `license` from package.json (a string; very old packages: {"type": ...}).
+        c.license = p
+            .get("license")
+            .and_then(|l| l.as_str().or_else(|| l.get("type").and_then(Json::as_str)))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string);
+        c.license_expected = true;
         keys.insert(path.as_str(), inv.add(c));
     }
     for (path, p) in pkgs {
@@ -517,7 +543,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
         let deps: Vec<&str> = inv.dependencies["pkg:npm/%40scope/a@1.0.0"].iter().map(String::as_str).collect();
         assert_eq!(deps, ["pkg:npm/b@2.0.0"]);
         assert!(inv.components["pkg:npm/b@1.0.0"].dev);
-        assert!(package_lock("p", r#"{"lockfileVersion": 1, "dependencies": {}}"#).is_err());
+        assert!(package_lock("p", r#"{"lockfileVersion": 1}"#).is_err());
     }
 
     #[test]
