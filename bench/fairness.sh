@@ -2,14 +2,15 @@
 # fairness-gate vs fairlearn MetricFrame vs a vectorised pandas groupby, end to end (read the CSV,
 # per-group rates, disparities) on N generated rows (default 10M; not committed), in the same run:
 # wall and CPU seconds and peak RSS per tool (measured with wait4 rusage), and ratios.
-# Usage: bench/fairness.sh [N]   (FAIRLEARN=0 skips fairlearn, which needs ~70 s per 1M rows here)
+# Usage: bench/fairness.sh [N]   (FAIRLEARN=0 skips fairlearn, which needs ~70 s per 1M rows here;
+# FG_NO_BUILD=1 uses the release binary already in $CARGO_TARGET_DIR)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-10000000}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mlsec/target}"
 py="$root/.tools/venv/bin/python"
 [ -x "$py" ] || { echo "run scripts/install-test-tools first" >&2; exit 1; }
-cargo build --quiet --release --locked -p fairness-gate
+[ -n "${FG_NO_BUILD:-}" ] || cargo build --quiet --release --locked -p fairness-gate
 fg="$CARGO_TARGET_DIR/release/fairness-gate"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1,9 +1,12 @@
 //! The streaming pass: one read of the CSV, per-group confusion counts for every grouping.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
+
+use rustc_hash::FxHashMap;
 
 use sha2::{Digest, Sha256};
 
@@ -76,6 +79,14 @@ impl Cells {
         self.n[i] += 1;
         self.w[i] += w;
     }
+    /// Adds an unweighted row (the weights are filled from the counts at the end).
+    #[inline]
+    fn add_unweighted(&mut self, y: bool, p: bool) {
+        self.n[(usize::from(y) << 1) | usize::from(p)] += 1;
+    }
+    fn fill_unit_weights(&mut self) {
+        self.w = self.n.map(|n| n as f64);
+    }
     /// Total unweighted rows.
     pub fn rows(&self) -> u64 {
         self.n.iter().sum()
@@ -97,7 +108,7 @@ impl Cells {
 }
 
 /// One grouping's result: its columns and each observed group's counts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupingCounts {
     /// The columns (one for a single sensitive feature, several for an intersection).
     pub columns: Vec<String>,
@@ -108,7 +119,7 @@ pub struct GroupingCounts {
 }
 
 /// Everything the pass produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Counts {
     /// All kept rows.
     pub overall: Cells,
@@ -149,23 +160,83 @@ fn field(rec: &csv::ByteRecord, i: usize) -> &[u8] {
     rec.get(i).unwrap_or(b"")
 }
 
-/// Interns one column's values.
+/// Interns one column's values: raw bytes -> dense id. Sensitive columns usually hold a handful of
+/// values, so a linear scan over them beats hashing; past [`Interner::SCAN`] values an FxHash map
+/// (no SipHash: the keys are not attacker-chosen in a way that matters for a one-shot CI tool) takes over.
 #[derive(Default)]
-struct Interner {
-    ids: HashMap<Box<[u8]>, u32>,
-    values: Vec<String>,
+pub(crate) struct Interner {
+    ids: FxHashMap<Box<[u8]>, u32>,
+    values: Vec<Box<[u8]>>,
+    /// `values` packed for the scan: values of at most 8 bytes as (bytes as an integer, length).
+    packed: Vec<(u64, usize)>,
+}
+
+/// A value of at most 8 bytes as an integer (zero padded; the length disambiguates).
+#[inline(always)]
+fn pack(v: &[u8]) -> Option<u64> {
+    if v.len() > 8 {
+        return None;
+    }
+    // A byte loop, not `copy_from_slice` (a variable-length memcpy call in the hot loop).
+    let mut x = 0u64;
+    for (i, &c) in v.iter().enumerate() {
+        x |= u64::from(c) << (8 * i);
+    }
+    Some(x)
 }
 
 impl Interner {
+    const SCAN: usize = 16;
+
     #[inline]
     fn id(&mut self, v: &[u8]) -> u32 {
-        if let Some(&id) = self.ids.get(v) {
+        self.id_packed(v, None)
+    }
+
+    /// [`Interner::id`] with the value already packed by the caller (see [`pack`]), when it could.
+    #[inline(always)]
+    fn id_packed(&mut self, v: &[u8], packed: Option<u64>) -> u32 {
+        if self.values.len() <= Self::SCAN {
+            // Integer compares instead of a memcmp call per candidate (long values never match a packed one).
+            let found = match packed.or_else(|| pack(v)) {
+                Some(x) => {
+                    // Branch-free scan of all candidates: group values arrive in random order, so an
+                    // early exit would mispredict.
+                    let mut found = None;
+                    for (i, &(p, l)) in self.packed.iter().enumerate() {
+                        if p == x && l == v.len() {
+                            found = Some(i);
+                        }
+                    }
+                    found
+                }
+                None => self.values.iter().position(|x| **x == *v),
+            };
+            if let Some(i) = found {
+                return i as u32;
+            }
+        } else if let Some(&id) = self.ids.get(v) {
             return id;
         }
         let id = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
-        self.ids.insert(v.into(), id);
-        self.values.push(String::from_utf8_lossy(v).into_owned());
+        self.values.push(v.into());
+        // Long values get an entry no packed value can equal (length 9+).
+        self.packed.push(pack(v).map_or((u64::MAX, usize::MAX), |x| (x, v.len())));
+        if self.values.len() > Self::SCAN {
+            if self.ids.is_empty() {
+                for (i, x) in self.values.iter().enumerate() {
+                    self.ids.insert(x.clone(), i as u32);
+                }
+            } else {
+                self.ids.insert(v.into(), id);
+            }
+        }
         id
+    }
+
+    fn name(&self, id: usize) -> String {
+        let v = &self.values[id];
+        if v.is_empty() { MISSING_KEY.to_owned() } else { String::from_utf8_lossy(v).into_owned() }
     }
 }
 
@@ -180,8 +251,356 @@ fn binary(v: &[u8], pos: Option<&[u8]>) -> Option<bool> {
     }
 }
 
+/// Exact powers of ten (all representable in an f64).
+const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/// Parses a decimal number from raw bytes, with exactly the result of `str::trim().parse::<f64>()`.
+///
+/// Hand-written because this is the hot loop: the common form `[+-]digits[.digits]` with at most 15
+/// digits is Clinger's fast path (the digits as an integer below 2^53 divided by an exact power of ten:
+/// one correctly rounded IEEE division, hence the same value as the correctly rounded std parser).
+/// Everything else (exponents, `inf`, `NaN`, whitespace, more digits) goes to the std parser.
+#[inline(always)]
+pub(crate) fn parse_f64(b: &[u8]) -> Option<f64> {
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    match decimal(digits) {
+        Some((m, frac)) => {
+            let v = m as f64 / POW10[frac];
+            Some(if neg { -v } else { v })
+        }
+        None => parse_f64_std(b),
+    }
+}
+
+/// An unsigned plain decimal `digits[.digits]` with 1 to 15 digits as (digits as an integer, digits
+/// after the point); `None` for anything else.
+#[inline(always)]
+fn decimal(b: &[u8]) -> Option<(u64, usize)> {
+    let mut m: u64 = 0;
+    let mut nd = 0usize;
+    let mut frac = 0usize;
+    let mut dot = false;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+                nd += 1;
+                frac += usize::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if nd == 0 || nd > 15 { None } else { Some((m, frac)) }
+}
+
+/// For each count of decimals `k`, the smallest integer `m` below 10^15 with `m / 10^k >= t` (as
+/// parsed, i.e. after correct rounding), or `u64::MAX` if there is none.
+///
+/// `score >= t` is then `m >= cut[k]` for a plain decimal, exactly: the correctly rounded quotient
+/// is monotone in `m`, so the set of `m` that pass is an interval found by bisection. This takes the
+/// division out of the hot loop.
+fn cuts(t: f64) -> [u64; 16] {
+    let mut out = [u64::MAX; 16];
+    for (k, slot) in out.iter_mut().enumerate() {
+        let pass = |m: u64| m as f64 / POW10[k] >= t;
+        let (mut lo, mut hi) = (0u64, 999_999_999_999_999u64);
+        if !pass(hi) {
+            continue;
+        }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if pass(mid) { hi = mid } else { lo = mid + 1 }
+        }
+        *slot = lo;
+    }
+    out
+}
+
+/// `score >= t` for a score field, or `None` when it is not a number (or NaN).
+#[inline(always)]
+fn score_passes(b: &[u8], t: f64, cut: &[u64; 16]) -> Option<bool> {
+    if let Some((m, frac)) = decimal(b) {
+        return Some(m >= cut[frac]);
+    }
+    let s = parse_f64(b)?;
+    if s.is_nan() { None } else { Some(s >= t) }
+}
+
+fn parse_f64_std(b: &[u8]) -> Option<f64> {
+    std::str::from_utf8(b).ok().and_then(|s| s.trim().parse().ok())
+}
+
+/// The resolved column indices of one input.
+#[derive(Debug, Clone)]
+pub(crate) struct Cols {
+    ncols: usize,
+    label: usize,
+    pred: usize,
+    threshold: Option<f64>,
+    /// [`cuts`] of the threshold.
+    cut: [u64; 16],
+    weight: Option<usize>,
+    sens: Vec<usize>,
+    /// Each intersection as indices into `sens`.
+    inter: Vec<Vec<usize>>,
+}
+
+fn resolve(spec: &InputSpec, headers: &csv::ByteRecord) -> Result<Cols, FairnessError> {
+    let path = &spec.path;
+    let label = col_index(headers, &spec.label, "--label", path)?;
+    let (pred, threshold) = match &spec.pred {
+        PredSource::Prediction(c) => (col_index(headers, c, "--prediction", path)?, None),
+        PredSource::Score { column, threshold } => (col_index(headers, column, "--score", path)?, Some(*threshold)),
+    };
+    let weight = spec.weight.as_deref().map(|w| col_index(headers, w, "--weight", path)).transpose()?;
+    let sens: Vec<usize> =
+        spec.sensitive.iter().map(|c| col_index(headers, c, "--sensitive", path)).collect::<Result<_, _>>()?;
+    let mut inter: Vec<Vec<usize>> = Vec::new();
+    for combo in &spec.intersect {
+        let mut idx = Vec::new();
+        for c in combo {
+            match spec.sensitive.iter().position(|s| s == c) {
+                Some(i) => idx.push(i),
+                None => {
+                    // An intersection column must exist in the file; it is not required in --sensitive.
+                    col_index(headers, c, "--intersect", path)?;
+                    return Err(FairnessError::Usage(format!(
+                        "--intersect column `{c}` is not one of the --sensitive columns (add `--sensitive {c}`)"
+                    )));
+                }
+            }
+        }
+        inter.push(idx);
+    }
+    let cut = cuts(threshold.unwrap_or(0.0));
+    Ok(Cols { ncols: headers.len(), label, pred, threshold, cut, weight, sens, inter })
+}
+
+/// Accumulated counts of (part of) the input, with group values interned per column.
+pub(crate) struct Acc {
+    interners: Vec<Interner>,
+    single: Vec<Vec<Cells>>,
+    inter: Vec<FxHashMap<Box<[u32]>, Cells>>,
+    overall: Cells,
+    rows_read: u64,
+    dropped: u64,
+    ids: Vec<u32>,
+    key: Vec<u32>,
+}
+
+impl Acc {
+    fn new(cols: &Cols) -> Acc {
+        Acc {
+            interners: cols.sens.iter().map(|_| Interner::default()).collect(),
+            single: cols.sens.iter().map(|_| Vec::new()).collect(),
+            inter: cols.inter.iter().map(|_| FxHashMap::default()).collect(),
+            overall: Cells::default(),
+            rows_read: 0,
+            dropped: 0,
+            ids: vec![0; cols.sens.len()],
+            key: Vec::new(),
+        }
+    }
+
+    /// Adds one kept row whose group ids are in `self.ids`.
+    #[inline(always)]
+    fn add(&mut self, cols: &Cols, y: bool, p: bool, w: f64) {
+        let weighted = cols.weight.is_some();
+        let put = |c: &mut Cells| if weighted { c.add(y, p, w) } else { c.add_unweighted(y, p) };
+        put(&mut self.overall);
+        for (k, &id) in self.ids.iter().enumerate() {
+            let groups = &mut self.single[k];
+            let slot = id as usize;
+            if groups.len() <= slot {
+                groups.resize(slot + 1, Cells::default());
+            }
+            put(&mut groups[slot]);
+        }
+        for (g, combo) in cols.inter.iter().enumerate() {
+            self.key.clear();
+            self.key.extend(combo.iter().map(|&k| self.ids[k]));
+            match self.inter[g].get_mut(self.key.as_slice()) {
+                Some(c) => put(c),
+                None => {
+                    let mut c = Cells::default();
+                    put(&mut c);
+                    self.inter[g].insert(self.key.clone().into_boxed_slice(), c);
+                }
+            }
+        }
+    }
+
+    /// Folds another accumulator (another worker's share of the rows) into this one.
+    fn merge(&mut self, cols: &Cols, o: Acc) {
+        let maps: Vec<Vec<u32>> = o
+            .interners
+            .iter()
+            .enumerate()
+            .map(|(k, int)| int.values.iter().map(|v| self.interners[k].id(v)).collect())
+            .collect();
+        for (k, groups) in o.single.iter().enumerate() {
+            for (id, c) in groups.iter().enumerate() {
+                let slot = maps[k][id] as usize;
+                let mine = &mut self.single[k];
+                if mine.len() <= slot {
+                    mine.resize(slot + 1, Cells::default());
+                }
+                mine[slot].merge(c);
+            }
+        }
+        for (g, map) in o.inter.into_iter().enumerate() {
+            let combo = &cols.inter[g];
+            for (key, c) in map {
+                // Key parts are ids of the sensitive columns in combo order: remap each to our ids.
+                let key: Box<[u32]> = key.iter().zip(combo).map(|(&id, &k)| maps[k][id as usize]).collect();
+                self.inter[g].entry(key).or_default().merge(&c);
+            }
+        }
+        self.overall.merge(&o.overall);
+        self.rows_read += o.rows_read;
+        self.dropped += o.dropped;
+    }
+}
+
+/// Why the fast path gave up on a chunk (the careful path then re-reads the file and reports precisely).
+#[derive(Debug)]
+struct Fallback;
+
+/// A value the row decoder refused: which column, the raw value, why, and a hint.
+struct RowError<'s, 'r> {
+    column: &'s str,
+    value: &'r [u8],
+    why: &'static str,
+    hint: &'static str,
+}
+
+/// Decodes one row (fields by column index through `get`) into `acc`. Shared by both paths so that
+/// their semantics cannot drift.
+#[inline]
+fn decode_row<'s, 'r>(
+    spec: &'s InputSpec,
+    cols: &Cols,
+    pos: Option<&[u8]>,
+    acc: &mut Acc,
+    get: impl Fn(usize) -> &'r [u8],
+    packed: impl Fn(usize) -> Option<u64>,
+) -> Result<(), RowError<'s, 'r>> {
+    acc.rows_read += 1;
+    let lv = get(cols.label);
+    let y = binary(lv, pos).ok_or_else(|| RowError {
+        column: &spec.label,
+        value: lv,
+        why: "label is not 0/1",
+        hint: "pass --pos-label VALUE to name the positive label",
+    })?;
+    let pv = get(cols.pred);
+    let p = match cols.threshold {
+        None => binary(pv, pos).ok_or_else(|| RowError {
+            column: spec.pred_column(),
+            value: pv,
+            why: "prediction is not 0/1",
+            hint: "pass --pos-label VALUE to name the positive label",
+        })?,
+        Some(t) => match score_passes(pv, t, &cols.cut) {
+            Some(p) => p,
+            None => {
+                let s = parse_f64(pv).ok_or_else(|| RowError {
+                    column: spec.pred_column(),
+                    value: pv,
+                    why: "score is not a number",
+                    hint: "scores must be decimal numbers",
+                })?;
+                if s.is_nan() {
+                    return Err(RowError {
+                        column: spec.pred_column(),
+                        value: pv,
+                        why: "score is NaN",
+                        hint: "fill or drop rows without a score",
+                    });
+                }
+                s >= t
+            }
+        },
+    };
+    let w = match cols.weight {
+        None => 1.0,
+        Some(i) => {
+            let wv = get(i);
+            let w = parse_f64(wv).unwrap_or(f64::NAN);
+            if !w.is_finite() || w < 0.0 {
+                return Err(RowError {
+                    column: spec.weight.as_deref().unwrap_or("weight"),
+                    value: wv,
+                    why: "weight is not a finite number >= 0",
+                    hint: "fix the weight column",
+                });
+            }
+            w
+        }
+    };
+    for (k, &ci) in cols.sens.iter().enumerate() {
+        let v = get(ci);
+        if v.is_empty() {
+            match spec.missing_sensitive {
+                MissingSensitive::Error => {
+                    return Err(RowError {
+                        column: &spec.sensitive[k],
+                        value: v,
+                        why: "sensitive value is missing",
+                        hint: "set missing_sensitive = \"drop\" or \"group\" (--missing-sensitive) to handle it",
+                    });
+                }
+                MissingSensitive::Drop => {
+                    acc.dropped += 1;
+                    return Ok(());
+                }
+                MissingSensitive::Group => acc.ids[k] = acc.interners[k].id(b""),
+            }
+        } else {
+            acc.ids[k] = acc.interners[k].id_packed(v, packed(ci));
+        }
+    }
+    acc.add(cols, y, p, w);
+    Ok(())
+}
+
+/// Which reader to use (tests compare them; [`count`] picks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// The fast path when it applies, else the careful one (what the tool uses).
+    Auto,
+    /// Always the csv crate, single-threaded, with exact row/column errors.
+    Careful,
+}
+
 /// Run the streaming pass.
 pub fn count(spec: &InputSpec) -> Result<Counts, FairnessError> {
+    count_with(spec, Reader::Auto)
+}
+
+/// Run the streaming pass with a chosen reader.
+///
+/// The fast path splits the file into chunks at newline boundaries and counts them on all cores,
+/// each worker with its own accumulator, merged at the end. It applies to plain comma-separated files
+/// and gives up (the careful csv-crate path then re-reads the file) on anything it does not handle
+/// itself: a `"` anywhere (quoted fields may hold commas and newlines), a `\r` (CRLF line ends), a
+/// UTF-8 BOM, a ragged row, or any value the decoder refuses (so errors always come from the careful
+/// path, with their row and column).
+pub fn count_with(spec: &InputSpec, reader: Reader) -> Result<Counts, FairnessError> {
+    if reader == Reader::Auto
+        && let Some((cols, acc, sha)) = count_fast(spec)?
+    {
+        return Ok(assemble(spec, &cols, acc, sha));
+    }
+    count_careful(spec)
+}
+
+fn count_careful(spec: &InputSpec) -> Result<Counts, FairnessError> {
     let path = &spec.path;
     let file = File::open(path).map_err(|source| FairnessError::Io { path: path.clone(), source })?;
     let hashing = HashingReader { inner: file, hasher: Sha256::new() };
@@ -192,155 +611,282 @@ pub fn count(spec: &InputSpec) -> Result<Counts, FairnessError> {
     if headers.is_empty() || (headers.len() == 1 && headers.get(0) == Some(b"")) {
         return Err(FairnessError::Empty { path: path.clone() });
     }
-    let label_i = col_index(&headers, &spec.label, "--label", path)?;
-    let (pred_i, threshold) = match &spec.pred {
-        PredSource::Prediction(c) => (col_index(&headers, c, "--prediction", path)?, None),
-        PredSource::Score { column, threshold } => (col_index(&headers, column, "--score", path)?, Some(*threshold)),
-    };
-    let weight_i = spec.weight.as_deref().map(|w| col_index(&headers, w, "--weight", path)).transpose()?;
-    let sens_i: Vec<usize> =
-        spec.sensitive.iter().map(|c| col_index(&headers, c, "--sensitive", path)).collect::<Result<_, _>>()?;
-    // Each intersection as indices into `spec.sensitive`.
-    let mut inter_i: Vec<Vec<usize>> = Vec::new();
-    for combo in &spec.intersect {
-        let mut idx = Vec::new();
-        for c in combo {
-            match spec.sensitive.iter().position(|s| s == c) {
-                Some(i) => idx.push(i),
-                None => {
-                    // An intersection column must exist in the file; it is not required in --sensitive.
-                    col_index(&headers, c, "--intersect", path)?;
-                    return Err(FairnessError::Usage(format!(
-                        "--intersect column `{c}` is not one of the --sensitive columns (add `--sensitive {c}`)"
-                    )));
-                }
-            }
-        }
-        inter_i.push(idx);
-    }
+    let cols = resolve(spec, &headers)?;
     let pos = spec.pos_label.as_deref().map(str::as_bytes);
-
-    let mut interners: Vec<Interner> = sens_i.iter().map(|_| Interner::default()).collect();
-    let mut single: Vec<Vec<Cells>> = sens_i.iter().map(|_| Vec::new()).collect();
-    let mut inter: Vec<HashMap<Box<[u32]>, Cells>> = inter_i.iter().map(|_| HashMap::new()).collect();
-    let mut overall = Cells::default();
-    let mut ids: Vec<u32> = vec![0; sens_i.len()];
-    let mut key: Vec<u32> = Vec::new();
+    let mut acc = Acc::new(&cols);
     let mut rec = csv::ByteRecord::new();
-    let mut rows_read = 0u64;
-    let mut dropped = 0u64;
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => return Err(csv_err(e)),
         }
-        rows_read += 1;
-        // 1-based file line of this record (header is line 1).
-        // The csv crate reports the previous line for CRLF files; a record starts no earlier than
-        // line rows_read + 1, which is exact when no quoted field spans lines.
-        let line = rec.position().map_or(rows_read + 1, |p| p.line().max(rows_read + 1));
-        let bad = |column: &str, value: &[u8], why: &str, hint: &str| {
-            FairnessError::BadValue(Box::new(crate::BadValue {
+        let row = acc.rows_read + 1;
+        if let Err(e) = decode_row(spec, &cols, pos, &mut acc, |i| field(&rec, i), |_| None) {
+            // 1-based file line of this record (header is line 1). The csv crate reports the previous
+            // line for CRLF files; a record starts no earlier than line row + 1, which is exact when no
+            // quoted field spans lines.
+            let line = rec.position().map_or(row + 1, |p| p.line().max(row + 1));
+            return Err(FairnessError::BadValue(Box::new(crate::BadValue {
                 path: path.clone(),
                 line,
-                column: column.to_owned(),
-                value: String::from_utf8_lossy(value).chars().take(40).collect(),
-                why: why.to_owned(),
-                hint: hint.to_owned(),
-            }))
-        };
-        let lv = field(&rec, label_i);
-        let y = binary(lv, pos).ok_or_else(|| {
-            bad(&spec.label, lv, "label is not 0/1", "pass --pos-label VALUE to name the positive label")
-        })?;
-        let pv = field(&rec, pred_i);
-        let p = match threshold {
-            None => binary(pv, pos).ok_or_else(|| {
-                bad(
-                    spec.pred_column(),
-                    pv,
-                    "prediction is not 0/1",
-                    "pass --pos-label VALUE to name the positive label",
-                )
-            })?,
-            Some(t) => {
-                let s: f64 = std::str::from_utf8(pv).ok().and_then(|s| s.trim().parse().ok()).ok_or_else(|| {
-                    bad(spec.pred_column(), pv, "score is not a number", "scores must be decimal numbers")
-                })?;
-                if s.is_nan() {
-                    return Err(bad(spec.pred_column(), pv, "score is NaN", "fill or drop rows without a score"));
-                }
-                s >= t
-            }
-        };
-        let w = match weight_i {
-            None => 1.0,
-            Some(i) => {
-                let wv = field(&rec, i);
-                let w: f64 = std::str::from_utf8(wv).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(f64::NAN);
-                if !w.is_finite() || w < 0.0 {
-                    let col = spec.weight.as_deref().unwrap_or("weight");
-                    return Err(bad(col, wv, "weight is not a finite number >= 0", "fix the weight column"));
-                }
-                w
-            }
-        };
-        let mut drop_row = false;
-        for (k, &ci) in sens_i.iter().enumerate() {
-            let v = field(&rec, ci);
-            if v.is_empty() {
-                match spec.missing_sensitive {
-                    MissingSensitive::Error => {
-                        return Err(bad(
-                            &spec.sensitive[k],
-                            v,
-                            "sensitive value is missing",
-                            "set missing_sensitive = \"drop\" or \"group\" (--missing-sensitive) to handle it",
-                        ));
-                    }
-                    MissingSensitive::Drop => {
-                        drop_row = true;
-                        break;
-                    }
-                    MissingSensitive::Group => ids[k] = interners[k].id(b""),
-                }
-            } else {
-                ids[k] = interners[k].id(v);
-            }
-        }
-        if drop_row {
-            dropped += 1;
-            continue;
-        }
-        overall.add(y, p, w);
-        for (k, &id) in ids.iter().enumerate() {
-            let groups = &mut single[k];
-            let slot = id as usize;
-            if groups.len() <= slot {
-                groups.resize(slot + 1, Cells::default());
-            }
-            groups[slot].add(y, p, w);
-        }
-        for (g, combo) in inter_i.iter().enumerate() {
-            key.clear();
-            key.extend(combo.iter().map(|&k| ids[k]));
-            match inter[g].get_mut(key.as_slice()) {
-                Some(c) => c.add(y, p, w),
-                None => {
-                    let mut c = Cells::default();
-                    c.add(y, p, w);
-                    inter[g].insert(key.clone().into_boxed_slice(), c);
-                }
-            }
+                column: e.column.to_owned(),
+                value: String::from_utf8_lossy(e.value).chars().take(40).collect(),
+                why: e.why.to_owned(),
+                hint: e.hint.to_owned(),
+            })));
         }
     }
-    if rows_read == 0 {
+    if acc.rows_read == 0 {
         return Err(FairnessError::Empty { path: path.clone() });
     }
-    let hashing = rdr.into_inner();
-    let input_sha256 = hex(&hashing.hasher.finalize());
+    let sha = hex(&rdr.into_inner().hasher.finalize());
+    Ok(assemble(spec, &cols, acc, sha))
+}
 
+/// Bytes per chunk handed to a worker.
+const CHUNK: usize = 1 << 22;
+
+/// Reads from `r` until `buf` holds at least `target` bytes or the input ends; true at end of input.
+fn fill(r: &mut impl Read, buf: &mut Vec<u8>, target: usize) -> std::io::Result<bool> {
+    while buf.len() < target {
+        let want = (target - buf.len()) as u64;
+        if r.by_ref().take(want).read_to_end(buf)? == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Bytes that stop the fast path: quotes (fields may then hold commas and newlines) and CR.
+fn unusual(bytes: &[u8]) -> bool {
+    memchr::memchr2(b'"', b'\r', bytes).is_some()
+}
+
+/// The fast path; `Ok(None)` means "not for this file, use the careful path".
+fn count_fast(spec: &InputSpec) -> Result<Option<(Cols, Acc, String)>, FairnessError> {
+    let path = &spec.path;
+    let io = |source| FairnessError::Io { path: path.clone(), source };
+    let mut file = File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut first = Vec::with_capacity(CHUNK);
+    let mut eof = fill(&mut file, &mut first, CHUNK).map_err(io)?;
+    hasher.update(&first);
+    if first.starts_with(b"\xEF\xBB\xBF") || unusual(&first) {
+        return Ok(None);
+    }
+    let Some(nl) = memchr::memchr(b'\n', &first) else { return Ok(None) };
+    if nl == 0 {
+        return Ok(None);
+    }
+    let headers: csv::ByteRecord = first[..nl].split(|&b| b == b',').collect();
+    // Column errors are reported by the careful path (same message).
+    let Ok(cols) = resolve(spec, &headers) else { return Ok(None) };
+    let pos = spec.pos_label.as_deref().map(str::as_bytes);
+    // Weighted sums are floating point: one worker keeps them in file order, bit-identical to the
+    // careful path and from run to run (unweighted counts are integers, exact in any order).
+    let workers = if cols.weight.is_some() {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8)
+    };
+    let bail = AtomicBool::new(false);
+    let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(workers * 2);
+    let rx = Mutex::new(rx);
+    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    let mut pending: Vec<u8> = first[nl + 1..].to_vec();
+    drop(first);
+    let (read_result, accs) = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let free_tx = free_tx.clone();
+                let (rx, bail, cols) = (&rx, &bail, &cols);
+                s.spawn(move || {
+                    let mut acc = Acc::new(cols);
+                    let mut spans = vec![(0usize, 0usize); cols.ncols];
+                    let mut ok = true;
+                    loop {
+                        let msg = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(buf) = msg else { break };
+                        // After a bail-out keep draining so that the reader never blocks on a full queue.
+                        if ok
+                            && !bail.load(Ordering::Relaxed)
+                            && parse_chunk(&buf, spec, cols, pos, &mut acc, &mut spans).is_err()
+                        {
+                            ok = false;
+                            bail.store(true, Ordering::Relaxed);
+                        }
+                        let _ = free_tx.send(buf);
+                    }
+                    ok.then_some(acc)
+                })
+            })
+            .collect();
+        let tx = tx;
+        let read = (|| -> std::io::Result<()> {
+            loop {
+                if bail.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let mut buf = free_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK + (1 << 16)));
+                buf.clear();
+                buf.append(&mut pending);
+                if !eof {
+                    let before = buf.len();
+                    eof = fill(&mut file, &mut buf, (before + (1 << 16)).max(CHUNK))?;
+                    hasher.update(&buf[before..]);
+                    if unusual(&buf[before..]) {
+                        bail.store(true, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    if !eof {
+                        match memchr::memrchr(b'\n', &buf) {
+                            Some(i) => pending.extend_from_slice(&buf[i + 1..]),
+                            None => {
+                                // A line longer than the chunk: keep reading.
+                                pending = buf;
+                                continue;
+                            }
+                        }
+                        let keep = buf.len() - pending.len();
+                        buf.truncate(keep);
+                    }
+                }
+                if !buf.is_empty() && tx.send(buf).is_err() {
+                    return Ok(());
+                }
+                if eof && pending.is_empty() {
+                    return Ok(());
+                }
+            }
+        })();
+        drop(tx);
+        let accs: Vec<Option<Acc>> = handles.into_iter().map(|h| h.join().ok().flatten()).collect();
+        (read, accs)
+    });
+    read_result.map_err(io)?;
+    if bail.load(Ordering::Relaxed) {
+        return Ok(None);
+    }
+    let mut merged: Option<Acc> = None;
+    for acc in accs {
+        let Some(acc) = acc else { return Ok(None) };
+        match &mut merged {
+            None => merged = Some(acc),
+            Some(m) => m.merge(&cols, acc),
+        }
+    }
+    let Some(acc) = merged else { return Ok(None) };
+    if acc.rows_read == 0 {
+        return Ok(None);
+    }
+    Ok(Some((cols, acc, hex(&hasher.finalize()))))
+}
+
+/// Marks the bytes of `x` equal to zero: the high bit of each such byte, exactly (no false positives:
+/// the additions cannot carry across bytes).
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// Counts every row of a chunk of whole lines (no quotes, no CR: checked by the reader).
+///
+/// Hand-written scanner (SWAR over 8 bytes at a time, safe code) because the separators are dense
+/// (a field every few bytes) and the csv crate's general state machine was the hot spot.
+#[allow(unused_assignments)] // the final `end_line!` resets state that is not read again
+fn parse_chunk(
+    buf: &[u8],
+    spec: &InputSpec,
+    cols: &Cols,
+    pos: Option<&[u8]>,
+    acc: &mut Acc,
+    spans: &mut [(usize, usize)],
+) -> Result<(), Fallback> {
+    const COMMA: u64 = 0x2c2c_2c2c_2c2c_2c2c;
+    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let n = cols.ncols;
+    let mut field = 0usize;
+    let mut start = 0usize;
+    let mut line_start = 0usize;
+    macro_rules! end_line {
+        ($p:expr) => {{
+            let p = $p;
+            if field < n {
+                spans[field] = (start, p);
+            }
+            if p > line_start {
+                if field + 1 != n {
+                    return Err(Fallback);
+                }
+                let sp: &[(usize, usize)] = spans;
+                // Sensitive values of up to 8 bytes packed by one unaligned load and a mask (branch-free,
+                // unlike a loop over a value of random length), when 8 bytes remain in the chunk.
+                let packed = |i: usize| {
+                    let (s, e) = sp[i];
+                    let len = e - s;
+                    let w = buf.get(s..s + 8)?;
+                    if len > 8 {
+                        return None;
+                    }
+                    let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                    Some(if len == 8 { x } else { x & ((1u64 << (8 * len)) - 1) })
+                };
+                decode_row(spec, cols, pos, acc, |i| &buf[sp[i].0..sp[i].1], packed).map_err(|_| Fallback)?;
+            }
+            field = 0;
+            start = p + 1;
+            line_start = p + 1;
+        }};
+    }
+    macro_rules! hit {
+        ($p:expr) => {{
+            let p = $p;
+            if buf[p] == b',' {
+                if field < n {
+                    spans[field] = (start, p);
+                }
+                field += 1;
+                start = p + 1;
+            } else {
+                end_line!(p);
+            }
+        }};
+    }
+    let mut i = 0usize;
+    for c in buf.chunks_exact(8) {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        let mut m = zero_bytes(x ^ COMMA) | zero_bytes(x ^ NL);
+        while m != 0 {
+            hit!(i + (m.trailing_zeros() >> 3) as usize);
+            m &= m - 1;
+        }
+        i += 8;
+    }
+    for p in i..buf.len() {
+        if buf[p] == b',' || buf[p] == b'\n' {
+            hit!(p);
+        }
+    }
+    if line_start < buf.len() {
+        end_line!(buf.len());
+    }
+    Ok(())
+}
+
+/// Turns interned counts into the sorted, named result.
+fn assemble(spec: &InputSpec, cols: &Cols, acc: Acc, input_sha256: String) -> Counts {
+    let Acc { interners, mut single, mut inter, mut overall, rows_read, dropped, .. } = acc;
+    if cols.weight.is_none() {
+        // Unweighted rows were counted only in `n`; each weight is 1.
+        overall.fill_unit_weights();
+        single.iter_mut().flatten().for_each(Cells::fill_unit_weights);
+        inter.iter_mut().flat_map(|m| m.values_mut()).for_each(Cells::fill_unit_weights);
+    }
     let mut groupings = Vec::new();
     for (k, col) in spec.sensitive.iter().enumerate() {
         let mut groups: Vec<(Vec<String>, Cells)> = Vec::new();
@@ -352,7 +898,7 @@ pub fn count(spec: &InputSpec) -> Result<Counts, FairnessError> {
         groups.sort_by(|a, b| a.0.cmp(&b.0));
         groupings.push(GroupingCounts { columns: vec![col.clone()], groups, empty_intersections: Vec::new() });
     }
-    for (g, combo) in inter_i.iter().enumerate() {
+    for (g, combo) in cols.inter.iter().enumerate() {
         let mut groups: Vec<(Vec<String>, Cells)> = inter[g]
             .iter()
             .map(|(key, c)| (key.iter().zip(combo).map(|(&id, &k)| interners[k].name(id as usize)).collect(), *c))
@@ -394,14 +940,7 @@ pub fn count(spec: &InputSpec) -> Result<Counts, FairnessError> {
         let columns = combo.iter().map(|&k| spec.sensitive[k].clone()).collect();
         groupings.push(GroupingCounts { columns, groups, empty_intersections: empty });
     }
-    Ok(Counts { overall, groupings, rows_read, rows_dropped_missing: dropped, input_sha256 })
-}
-
-impl Interner {
-    fn name(&self, id: usize) -> String {
-        let v = &self.values[id];
-        if v.is_empty() { MISSING_KEY.to_owned() } else { v.clone() }
-    }
+    Counts { overall, groupings, rows_read, rows_dropped_missing: dropped, input_sha256 }
 }
 
 impl InputSpec {
@@ -429,4 +968,130 @@ pub fn sum<'a>(cells: impl Iterator<Item = &'a Cells>) -> Cells {
         out.merge(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn spec(path: &Path, pred: PredSource, weight: bool, missing: MissingSensitive) -> InputSpec {
+        InputSpec {
+            path: path.to_owned(),
+            label: "y".into(),
+            pred,
+            pos_label: None,
+            sensitive: vec!["a".into(), "b".into()],
+            intersect: vec![vec!["a".into(), "b".into()]],
+            weight: weight.then(|| "w".into()),
+            missing_sensitive: missing,
+        }
+    }
+
+    /// A deterministic pseudo-random file of `rows` rows (xorshift), with scores in several spellings,
+    /// many group values (past the interner's scan limit), empty sensitive values, and an empty line.
+    fn write_file(dir: &Path, rows: usize, eol: &str, quote: bool) -> PathBuf {
+        let path = dir.join(format!("d{rows}{}{quote}.csv", eol.len()));
+        let mut f = std::io::BufWriter::new(File::create(&path).expect("create"));
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        write!(f, "y,s,p,a,b,w{eol}").expect("write");
+        let spellings = ["0.5", "0.4999", "5e-1", ".5", "1", "0", "-0.25", "+0.75", " 0.6", "0.50000000000000001"];
+        for i in 0..rows {
+            let r = next();
+            let y = r & 1;
+            let p = (r >> 1) & 1;
+            let s = if r % 7 == 0 {
+                spellings[(r >> 8) as usize % spellings.len()].to_owned()
+            } else {
+                format!("{}.{:04}", (r >> 3) % 2, (r >> 9) % 10_000)
+            };
+            let a = if r % 101 == 0 { String::new() } else { format!("g{}", (r >> 20) % 40) };
+            let b = ["x", "yy", "a-rather-long-group-name"][((r >> 30) % 3) as usize];
+            let b = if quote && i == rows / 2 { "\"q,uoted\"" } else { b };
+            let w = format!("{}.{}", (r >> 40) % 5, (r >> 44) % 10);
+            write!(f, "{y},{s},{p},{a},{b},{w}{eol}").expect("write");
+            if i == 10 {
+                write!(f, "{eol}").expect("write");
+            }
+        }
+        drop(f);
+        path
+    }
+
+    fn both(sp: &InputSpec) -> (Counts, Counts) {
+        (count_with(sp, Reader::Auto).expect("auto"), count_with(sp, Reader::Careful).expect("careful"))
+    }
+
+    #[test]
+    fn fast_path_equals_the_csv_crate_path_over_many_chunks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // ~6 MB: more than one chunk, so several workers and a merge.
+        let path = write_file(dir.path(), 300_000, "\n", false);
+        for (pred, weight, missing) in [
+            (PredSource::Score { column: "s".into(), threshold: 0.5 }, false, MissingSensitive::Group),
+            (PredSource::Score { column: "s".into(), threshold: 0.1 }, true, MissingSensitive::Drop),
+            (PredSource::Prediction("p".into()), false, MissingSensitive::Drop),
+        ] {
+            let sp = spec(&path, pred, weight, missing);
+            assert!(count_fast(&sp).expect("fast").is_some(), "the fast path applies to a plain file");
+            let (auto, careful) = both(&sp);
+            assert_eq!(auto, careful);
+            assert_eq!(auto.rows_read, 300_000);
+            assert!(auto.groupings[0].groups.len() > Interner::SCAN, "exercises the hashed interner");
+        }
+    }
+
+    #[test]
+    fn quotes_crlf_and_bad_values_fall_back_to_the_careful_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let score = || PredSource::Score { column: "s".into(), threshold: 0.5 };
+        for path in [write_file(dir.path(), 5_000, "\r\n", false), write_file(dir.path(), 5_000, "\n", true)] {
+            let sp = spec(&path, score(), false, MissingSensitive::Group);
+            assert!(count_fast(&sp).expect("fast").is_none(), "{} must not take the fast path", path.display());
+            let (auto, careful) = both(&sp);
+            assert_eq!(auto, careful);
+        }
+        // A missing sensitive value under the default policy: the error (with its line) comes from
+        // the careful path either way.
+        let path = write_file(dir.path(), 5_000, "\n", false);
+        let sp = spec(&path, score(), false, MissingSensitive::Error);
+        let auto = count_with(&sp, Reader::Auto).expect_err("missing value").to_string();
+        let careful = count_with(&sp, Reader::Careful).expect_err("missing value").to_string();
+        assert_eq!(auto, careful);
+        assert!(auto.contains("column `a`: sensitive value is missing"), "{auto}");
+    }
+
+    #[test]
+    fn decimal_scores_compare_to_the_threshold_exactly_as_parsed() {
+        for t in [0.5, 0.1, 0.3, 1.0 / 3.0, 0.0, -1.0, 0.7000000000000001, 1e-300] {
+            let cut = cuts(t);
+            for text in [
+                "0.1",
+                "0.3",
+                "0.30000000000000004",
+                "0.333333333333333",
+                "0.3333333333333333",
+                "0.7",
+                "0.5",
+                "0.4999999",
+                "1",
+                "0",
+                "123456789012345",
+                "0.000000000000001",
+                "-0.1",
+                "1e-1",
+            ] {
+                let std: f64 = text.parse().expect("number");
+                assert_eq!(score_passes(text.as_bytes(), t, &cut), Some(std >= t), "{text} >= {t}");
+                assert_eq!(parse_f64(text.as_bytes()), Some(std), "{text}");
+            }
+        }
+        assert_eq!(score_passes(b"NaN", 0.5, &cuts(0.5)), None);
+    }
 }

@@ -7,6 +7,7 @@
 //! ([`output`]).
 #![deny(missing_docs)]
 
+pub mod bootstrap;
 pub mod engine;
 pub mod metrics;
 pub mod output;
@@ -187,6 +188,10 @@ pub struct Settings {
     pub privileged: Option<(String, String)>,
     /// Limits (merged per metric).
     pub limits: Vec<Limit>,
+    /// Bootstrap confidence intervals (`--bootstrap N --seed S --confidence C`).
+    pub bootstrap: Option<bootstrap::Bootstrap>,
+    /// `--fail-if-ci-excludes`: a metric fails only when its whole interval is outside its limit.
+    pub fail_if_ci_excludes: bool,
 }
 
 /// A metric's verdict.
@@ -215,6 +220,9 @@ pub struct Judged {
     pub limit: Option<Limit>,
     /// The verdict.
     pub verdict: Verdict,
+    /// The bootstrap interval, with `--bootstrap`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<bootstrap::Interval>,
 }
 
 /// One group in the report.
@@ -292,6 +300,8 @@ pub struct Report {
     pub groupings: Vec<GroupingReport>,
     /// True when any metric failed its limit.
     pub failed: bool,
+    /// Warnings about the input that did not stop the run (also printed to stderr unless `-q`).
+    pub warnings: Vec<String>,
 }
 
 /// The policies as reported.
@@ -312,7 +322,13 @@ pub struct PolicyReport {
     pub weight: Option<String>,
 }
 
-fn judge(value: metrics::MetricValue, family: &'static str, limits: &[Limit], policy: &Policy) -> Judged {
+fn judge(
+    value: metrics::MetricValue,
+    family: &'static str,
+    ci: Option<bootstrap::Interval>,
+    settings: &Settings,
+) -> Judged {
+    let (limits, policy) = (&settings.limits, &settings.policy);
     let limit = limits.iter().find(|l| l.metric == value.metric).cloned();
     let verdict = if value.undefined_failure {
         Verdict::Fail
@@ -322,12 +338,18 @@ fn judge(value: metrics::MetricValue, family: &'static str, limits: &[Limit], po
             (None, _) => Verdict::Skipped,
             (Some(_), None) => Verdict::NoLimit,
             (Some(v), Some(l)) => {
-                let ok = l.min.is_none_or(|m| v >= m) && l.max.is_none_or(|m| v <= m);
+                let ok = match &ci {
+                    // Fail only when the whole interval lies outside the allowed band.
+                    Some(ci) if settings.fail_if_ci_excludes => {
+                        l.min.is_none_or(|m| ci.high >= m) && l.max.is_none_or(|m| ci.low <= m)
+                    }
+                    _ => l.min.is_none_or(|m| v >= m) && l.max.is_none_or(|m| v <= m),
+                };
                 if ok { Verdict::Pass } else { Verdict::Fail }
             }
         }
     };
-    Judged { value, family, limit, verdict }
+    Judged { value, family, limit, verdict, ci }
 }
 
 fn group_report(key: Vec<String>, c: &engine::Cells) -> GroupReport {
@@ -355,12 +377,33 @@ pub fn run(settings: &Settings) -> Result<Report, FairnessError> {
             )));
         }
     }
+    let (mut cis, theil_ci) = match &settings.bootstrap {
+        Some(b) => {
+            if settings.input.weight.is_some() {
+                return Err(FairnessError::Usage(
+                    "--bootstrap does not support --weight (a multinomial over the cells does not carry row \
+                     weights)\nhint: drop --weight or --bootstrap"
+                        .into(),
+                ));
+            }
+            let (g, t) = bootstrap::intervals(&counts, &settings.policy, priv_ref, b);
+            (g, t)
+        }
+        None => (Vec::new(), None),
+    };
     let mut failed = false;
     let mut groupings = Vec::new();
-    for (g, m) in counts.groupings.iter().zip(computed) {
-        let mut judged: Vec<Judged> =
-            m.fairlearn.into_iter().map(|v| judge(v, "fairlearn", &settings.limits, &settings.policy)).collect();
-        judged.extend(m.aif360.into_iter().flatten().map(|v| judge(v, "aif360", &settings.limits, &settings.policy)));
+    for (gi, (g, m)) in counts.groupings.iter().zip(computed).enumerate() {
+        let mut ci = cis.get_mut(gi).map(std::mem::take).unwrap_or_default().into_iter();
+        let mut judged: Vec<Judged> = Vec::new();
+        for (v, family) in m
+            .fairlearn
+            .into_iter()
+            .map(|v| (v, "fairlearn"))
+            .chain(m.aif360.into_iter().flatten().map(|v| (v, "aif360")))
+        {
+            judged.push(judge(v, family, ci.next().flatten(), settings));
+        }
         failed |= judged.iter().any(|j| j.verdict == Verdict::Fail);
         groupings.push(GroupingReport {
             features: g.columns.clone(),
@@ -376,12 +419,26 @@ pub fn run(settings: &Settings) -> Result<Report, FairnessError> {
         excluded: Vec::new(),
         undefined_failure: false,
     };
-    let theil = judge(theil, "aif360", &settings.limits, &settings.policy);
+    let theil = judge(theil, "aif360", theil_ci, settings);
     failed |= theil.verdict == Verdict::Fail;
     let threshold = match &settings.input.pred {
         PredSource::Score { threshold, .. } => Some(*threshold),
         PredSource::Prediction(_) => None,
     };
+    let mut warnings = Vec::new();
+    let o = &counts.overall;
+    if let (Some(pos), PredSource::Prediction(col)) = (&settings.input.pos_label, &settings.input.pred)
+        && o.positives() > 0
+        && o.n[1] + o.n[3] == 0
+    {
+        // --pos-label applies to the prediction column too; a prediction column encoded differently
+        // from the labels (0/1 next to string labels) silently becomes "all negative".
+        warnings.push(format!(
+            "no `{col}` value equals --pos-label `{pos}` while {} label(s) do: every prediction counts as \
+             negative; if `{col}` is encoded differently from the labels, recode it to the label values",
+            o.positives()
+        ));
+    }
     Ok(Report {
         tool: "fairness-gate",
         version: VERSION,
@@ -401,6 +458,7 @@ pub fn run(settings: &Settings) -> Result<Report, FairnessError> {
         theil_index: theil,
         groupings,
         failed,
+        warnings,
     })
 }
 

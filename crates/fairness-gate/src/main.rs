@@ -69,6 +69,18 @@ struct Cli {
     /// Exclude groups with fewer negative labels from FPR-based metrics [default: 0]
     #[arg(long, value_name = "N")]
     min_group_negatives: Option<u64>,
+    /// Bootstrap confidence intervals with N replicates (multinomial over the cell counts; not with --weight)
+    #[arg(long, value_name = "N")]
+    bootstrap: Option<u32>,
+    /// Seed for --bootstrap (same seed, same intervals)
+    #[arg(long, value_name = "S", default_value_t = 0, requires = "bootstrap")]
+    seed: u64,
+    /// Confidence level for --bootstrap
+    #[arg(long, value_name = "C", default_value_t = 0.95, requires = "bootstrap")]
+    confidence: f64,
+    /// With --bootstrap: a metric fails only when its whole interval is outside its limit
+    #[arg(long, requires = "bootstrap")]
+    fail_if_ci_excludes: bool,
     /// Write the JSON report here
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -166,6 +178,15 @@ fn settings(cli: &Cli) -> Result<Settings> {
         policy,
         privileged,
         limits: fairness_gate::merge_limits(&limits),
+        bootstrap: match cli.bootstrap {
+            None => None,
+            Some(0) => anyhow::bail!("--bootstrap wants at least 1 replicate"),
+            Some(replicates) if cli.confidence > 0.0 && cli.confidence < 1.0 => {
+                Some(fairness_gate::bootstrap::Bootstrap { replicates, seed: cli.seed, confidence: cli.confidence })
+            }
+            Some(_) => anyhow::bail!("--confidence wants a level between 0 and 1, got {}", cli.confidence),
+        },
+        fail_if_ci_excludes: cli.fail_if_ci_excludes,
     })
 }
 
@@ -191,8 +212,12 @@ fn run(cli: &Cli) -> Result<ExitStatus> {
             format!("{} [{g}] = {}", j.value.metric, j.value.value.map_or("undefined".into(), |v| format!("{v:.4}")))
         })
         .collect();
+    let mut err = std::io::stderr().lock();
+    // Warnings are printed even with -q: they say the numbers may not mean what the flags suggest.
+    for w in &report.warnings {
+        writeln!(err, "warning: {w}")?;
+    }
     if !cli.global.quiet {
-        let mut err = std::io::stderr().lock();
         writeln!(err, "fairness-gate: {} rows, {} metric(s) failed their limit", report.rows_read, failed.len())?;
         for f in &failed {
             writeln!(err, "  {f}")?;

@@ -201,3 +201,93 @@ fn sarif_junit_markdown_and_json_are_written() {
 fn mlsec_findings_read(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).expect("sarif")).expect("sarif json")
 }
+
+#[test]
+fn pos_label_matching_no_prediction_warns_in_stderr_and_json() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let json = dir.path().join("r.json");
+    let f = fixture("pred-encoding.csv");
+    let j = json.to_str().expect("utf8");
+    // Labels are yes/no, predictions 0/1: --pos-label yes matches 3 labels and no prediction.
+    let args = ["--label", "outcome", "--prediction", "pred", "--pos-label", "yes", "--sensitive", "group"];
+    let out = gate_in(dir.path(), &[&[f.as_str()][..], &args, &["--fail-on", "none", "-q", "--json", j]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: no `pred` value equals --pos-label `yes` while 3 label(s) do"),
+        "{}",
+        stderr(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parse");
+    assert_eq!(report["warnings"].as_array().map(Vec::len), Some(1), "{report}");
+    // Consistent encodings: no warning.
+    let s = fixture("strings.csv");
+    let args = ["--label", "outcome", "--prediction", "predicted", "--pos-label", "approved", "--sensitive", "group"];
+    let out = gate_in(dir.path(), &[&[s.as_str()][..], &args, &["--fail-on", "none", "-q", "--json", j]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parse");
+    assert_eq!(report["warnings"], serde_json::json!([]));
+}
+
+fn ci_run(dir: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let json = dir.join("ci.json");
+    let f = fixture("basic.csv");
+    let base =
+        [f.as_str(), "--label", "label", "--prediction", "pred", "--sensitive", "sex", "-q", "--bootstrap", "300"];
+    let out = gate_in(dir, &[&base[..], extra, &["--json", json.to_str().expect("utf8")]].concat());
+    let report = serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parse");
+    (out.status.code(), report)
+}
+
+fn dpd(report: &serde_json::Value) -> &serde_json::Value {
+    report["groupings"][0]["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["metric"] == "demographic_parity_difference")
+        .expect("dpd")
+}
+
+#[test]
+fn bootstrap_intervals_are_seeded_and_gate_with_fail_if_ci_excludes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_, a) = ci_run(dir.path(), &["--seed", "7", "--fail-on", "none"]);
+    let (_, b) = ci_run(dir.path(), &["--seed", "7", "--fail-on", "none"]);
+    let (_, c) = ci_run(dir.path(), &["--seed", "8", "--fail-on", "none"]);
+    let ci = &dpd(&a)["ci"];
+    assert_eq!(ci, &dpd(&b)["ci"], "same seed, same interval");
+    assert_ne!(ci, &dpd(&c)["ci"], "another seed, another interval");
+    assert_eq!(ci["replicates"], 300);
+    assert_eq!(ci["confidence"], 0.95);
+    let (v, low, high) =
+        (dpd(&a)["value"].as_f64().expect("v"), ci["low"].as_f64().expect("l"), ci["high"].as_f64().expect("h"));
+    assert!(0.0 <= low && low < v && v < high && high <= 1.0, "{low} {v} {high}");
+    // A limit between the interval's low end and the value: the point estimate fails it, the
+    // interval does not exclude it.
+    let limit = format!("demographic_parity_difference <= {}", (low + v) / 2.0);
+    let (code, r) = ci_run(dir.path(), &["--seed", "7", "--limit", &limit]);
+    assert_eq!((code, &dpd(&r)["verdict"]), (Some(1), &serde_json::json!("fail")));
+    let (code, r) = ci_run(dir.path(), &["--seed", "7", "--limit", &limit, "--fail-if-ci-excludes"]);
+    assert_eq!((code, &dpd(&r)["verdict"]), (Some(0), &serde_json::json!("pass")));
+    // Below the whole interval: fails even with --fail-if-ci-excludes.
+    let limit = format!("demographic_parity_difference <= {}", low / 2.0);
+    let (code, r) = ci_run(dir.path(), &["--seed", "7", "--limit", &limit, "--fail-if-ci-excludes"]);
+    assert_eq!((code, &dpd(&r)["verdict"]), (Some(1), &serde_json::json!("fail")));
+    // Weighted input: refused.
+    bad(
+        &[
+            &fixture("basic.csv"),
+            "--label",
+            "label",
+            "--prediction",
+            "pred",
+            "--sensitive",
+            "sex",
+            "--weight",
+            "weight",
+            "--bootstrap",
+            "10",
+        ],
+        "--bootstrap does not support --weight",
+    );
+}
