@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# model-sign vs model_signing (the reference, PyPI 1.1.1) vs `openssl dgst -sha256`, same run,
+# model-sign (sha256, and --hash blake3) vs model_signing (the reference, PyPI 1.1.1, sha256) vs
+# `openssl dgst -sha256`, same run,
 # same files: a single large file and a directory of many 20 MB files, generated at bench time in
 # a temp dir (never committed). Prints CPU (user+sys) and wall seconds and GB/s per tool.
 # Sizes: MS_BENCH_BIG_MIB (default 4096) and MS_BENCH_FILES (default 200 x 20 MB).
@@ -33,6 +34,7 @@ for w in big many; do
   bytes=$(du -sb "$work/$w" | cut -f1)
   cat "$work/$w"/* > /dev/null   # warm the page cache
   run "$w" "$bytes" model-sign "$ms" sign "$work/$w" --key "$key" --signature "$work/$w.ours.sig" -q
+  run "$w" "$bytes" ms-blake3 "$ms" sign "$work/$w" --hash blake3 --key "$key" --signature "$work/$w.b3.sig" -q
   run "$w" "$bytes" model_signing "$ref" sign key "$work/$w" --private_key "$key" --signature "$work/$w.ref.sig"
   run "$w" "$bytes" openssl bash -c "openssl dgst -sha256 '$work/$w'/* > /dev/null"
   "$ref" verify key "$work/$w" --signature "$work/$w.ours.sig" --public_key "${key%/*}/p256.pub.pem" >/dev/null 2>&1 \

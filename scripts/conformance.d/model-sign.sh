@@ -23,8 +23,18 @@ check "model-sign vector key-p256 payload-tampered: DSSE signature invalid" \
   expect_exit 1 "$ms" verify "$k/model" --signature "$k/model.payload-tampered.sig" --key "$k/public.pem"
 check "model-sign vector key-p256 shards-256k (float shard_size): verifies" \
   expect_exit 0 "$ms" verify "$k/model" --signature "$k/model.shards-256k-sha256.sig" --key "$k/public.pem"
-check "model-sign vector key-p256 files-blake3: unsupported hash is an error (exit 2)" \
-  expect_exit 2 "$ms" verify "$k/model" --signature "$k/model.files-blake3.sig" --key "$k/public.pem"
+check "model-sign vector key-p256 files-blake3: verifies" \
+  expect_exit 0 "$ms" verify "$k/model" --signature "$k/model.files-blake3.sig" --key "$k/public.pem"
+check "model-sign vector key-p256 files-blake3 over the tampered model: fails" \
+  expect_exit 1 "$ms" verify "$k/tampered" --signature "$k/model.files-blake3.sig" --key "$k/public.pem"
+check "model-sign: our blake3 signature over key-p256/model has the reference's blake3 statement" bash -c '
+  cd "$2" && "$0" sign "$1/model" --hash blake3 --signature "$2/ms-b3.sig" --key "$1/test-only-private.pem" -q || exit 1
+  python3 - "$2/ms-b3.sig" "$1/model.files-blake3.sig" <<PY
+import base64, json, sys
+pa, pb = (json.loads(base64.b64decode(json.load(open(p))["dsseEnvelope"]["payload"])) for p in sys.argv[1:3])
+pa["predicate"]["serialization"]["ignore_paths"].sort(); pb["predicate"]["serialization"]["ignore_paths"].sort()
+assert pa == pb, (pa, pb)
+PY' "$ms" "$k" "$out"
 check "model-sign vector key-p256 files-blake2: unsupported hash is an error (exit 2)" \
   expect_exit 2 "$ms" verify "$k/model" --signature "$k/model.files-blake2.sig" --key "$k/public.pem"
 check "model-sign vector key-p384: verifies" \
@@ -60,9 +70,59 @@ check "model-sign: our certificate bundle over cert-chain/model has the referenc
     --certificate "$1/signing-cert.pem" --certificate-chain "$1/intermediate-ca.pem" -q || exit 1
   python3 -c "import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:3]); assert a[\"verificationMaterial\"]==b[\"verificationMaterial\"]" "$2/ms-cert.sig" "$1/model.sig"
 ' "$ms" "$c" "$out"
-# Keyless (Fulcio/Rekor) bundles are not implemented: they are refused with exit 2, never passed.
+# Keyless (Fulcio + Rekor) vectors, offline with the trusted-root snapshot: verify with the right
+# identity and issuer; any other identity, issuer, trust root, a tampered model or a tampered Rekor
+# entry fails (exit 1).
+u="$v/upstream-keyless"
+kl=(--keyless --identity stefanb@us.ibm.com --issuer https://sigstore.verify.ibm.com/oauth2)
 for kv in v1.0.0-sigstore v1.1.0-sigstore; do
-  check "model-sign vector upstream-keyless $kv: keyless not implemented, refused (exit 2)" \
-    expect_exit 2 "$ms" verify "$v/upstream-keyless/$kv" --signature "$v/upstream-keyless/$kv/model.sig" \
-      --certificate-chain "$c/root-ca.pem"
+  check "model-sign vector upstream-keyless $kv: verifies (snapshot trust root)" bash -c '
+    "$0" verify "$1/$2" --signature "$1/$2/model.sig" --trust-root "$1/public-good-trusted_root.json" \
+      --keyless --identity stefanb@us.ibm.com --issuer https://sigstore.verify.ibm.com/oauth2 --json >"$3/ms-$2.json" || exit 1
+    python3 -c "import json,sys; r=json.load(open(sys.argv[1])); s=r[\"signer\"]; assert r[\"verified\"] and s[\"method\"]==\"keyless\" and s[\"identity\"]==\"stefanb@us.ibm.com\" and s[\"issuer\"]==\"https://sigstore.verify.ibm.com/oauth2\", r" "$3/ms-$2.json"
+  ' "$ms" "$u" "$kv" "$out"
+  check "model-sign vector upstream-keyless $kv: verifies with the built-in public-good root" \
+    expect_exit 0 "$ms" verify "$u/$kv" --signature "$u/$kv/model.sig" "${kl[@]}"
+  check "model-sign vector upstream-keyless $kv: another identity fails" \
+    expect_exit 1 "$ms" verify "$u/$kv" --signature "$u/$kv/model.sig" --keyless --identity someone@us.ibm.com \
+      --issuer https://sigstore.verify.ibm.com/oauth2 --trust-root "$u/public-good-trusted_root.json"
+  check "model-sign vector upstream-keyless $kv: another issuer fails" \
+    expect_exit 1 "$ms" verify "$u/$kv" --signature "$u/$kv/model.sig" --keyless --identity stefanb@us.ibm.com \
+      --issuer https://accounts.google.com --trust-root "$u/public-good-trusted_root.json"
+  check "model-sign vector upstream-keyless $kv: a key is the wrong method (exit 2)" \
+    expect_exit 2 "$ms" verify "$u/$kv" --signature "$u/$kv/model.sig" --key "$k/public.pem"
 done
+python3 - "$u" "$out" <<'PY' || exit 2
+import base64, copy, json, shutil, sys
+u, out = sys.argv[1:3]
+b = json.load(open(f"{u}/v1.1.0-sigstore/model.sig"))
+def variant(name, f):
+    c = copy.deepcopy(b); f(c["verificationMaterial"]["tlogEntries"][0], c); json.dump(c, open(f"{out}/kl-{name}.sig", "w"))
+def proof(t, c):
+    h = t["inclusionProof"]["hashes"]; h[0] = ("A" if h[0][0] != "A" else "B") + h[0][1:]
+def itime(t, c): t["integratedTime"] = str(int(t["integratedTime"]) + 1)
+def checkpoint(t, c):
+    e = t["inclusionProof"]["checkpoint"]["envelope"]; i = e.index("\n") + 2
+    t["inclusionProof"]["checkpoint"]["envelope"] = e[:i] + ("1" if e[i] != "1" else "2") + e[i + 1:]
+def dsse(t, c):
+    s = bytearray(base64.b64decode(c["dsseEnvelope"]["signatures"][0]["sig"])); s[-3] ^= 1
+    c["dsseEnvelope"]["signatures"][0]["sig"] = base64.b64encode(bytes(s)).decode()
+for n, f in [("proof", proof), ("itime", itime), ("checkpoint", checkpoint), ("dsse", dsse)]:
+    variant(n, f)
+r = json.load(open(f"{u}/public-good-trusted_root.json")); r["tlogs"] = []; json.dump(r, open(f"{out}/kl-no-rekor-root.json", "w"))
+r = json.load(open(f"{u}/public-good-trusted_root.json")); r["certificateAuthorities"] = []; json.dump(r, open(f"{out}/kl-no-fulcio-root.json", "w"))
+shutil.copytree(f"{u}/v1.1.0-sigstore", f"{out}/kl-model"); open(f"{out}/kl-model/signme-1", "ab").write(b"x")
+PY
+u11="$u/v1.1.0-sigstore"
+for tv in proof:"inclusion proof hash" itime:"integrated time" checkpoint:"checkpoint body" dsse:"DSSE signature"; do
+  check "model-sign keyless v1.1.0 with a tampered ${tv#*:}: fails" \
+    expect_exit 1 "$ms" verify "$u11" --signature "$out/kl-${tv%%:*}.sig" "${kl[@]}" --trust-root "$u/public-good-trusted_root.json"
+done
+check "model-sign keyless v1.1.0, trust root without the Rekor key: fails" \
+  expect_exit 1 "$ms" verify "$u11" --signature "$u11/model.sig" "${kl[@]}" --trust-root "$out/kl-no-rekor-root.json"
+check "model-sign keyless v1.1.0, trust root without the Fulcio CA: fails" \
+  expect_exit 1 "$ms" verify "$u11" --signature "$u11/model.sig" "${kl[@]}" --trust-root "$out/kl-no-fulcio-root.json"
+check "model-sign keyless v1.1.0 over a tampered model: fails, names the file" bash -c '
+  "$0" verify "$1" --signature "$2/model.sig" "${@:3}" --json >"$1.json"; [ $? -eq 1 ] || exit 1
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert [f[\"name\"] for f in r[\"files\"] if f[\"status\"]!=\"ok\"]==[\"signme-1\"], r" "$1.json"
+' "$ms" "$out/kl-model" "$u11" "${kl[@]}"

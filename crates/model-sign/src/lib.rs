@@ -2,12 +2,15 @@
 //! byte-compatible with PyPI `model-signing` 1.x: a Sigstore bundle v0.3 holding a DSSE envelope
 //! with an in-toto Statement v1 whose predicate lists per-file sha256 digests.
 //!
-//! Implemented: the key method (ECDSA P-256/P-384) for signing and verifying, `files` and
-//! `shards` serialization with sha256. See `docs/model-sign.md` for what is not done.
+//! Implemented: the key method (ECDSA P-256/P-384) and the certificate method for signing and
+//! verifying, `files` and `shards` serialization with sha256 or blake3, and offline keyless
+//! verification (module `keyless`, feature `keyless`). See `docs/model-sign.md` for what is not done.
 #![deny(missing_docs)]
 
 pub mod bundle;
 pub mod cert;
+#[cfg(feature = "keyless")]
+pub mod keyless;
 pub mod serialize;
 
 use std::collections::BTreeMap;
@@ -18,7 +21,7 @@ use serde::Serialize;
 use x509_cert::der::Decode as _;
 
 use crate::bundle::{Bundle, Material, Serialization, SigningKey, Statement, VerifyingKey, hex, pae};
-use crate::serialize::{DEFAULT_IGNORES, Method, Resource, components};
+use crate::serialize::{DEFAULT_IGNORES, HashAlg, Method, Resource, components};
 
 /// Largest signature file read.
 const MAX_BUNDLE: u64 = 64 << 20;
@@ -110,6 +113,8 @@ pub struct SignOptions {
     pub allow_symlinks: bool,
     /// `files` or `shards`.
     pub method: Method,
+    /// The per-file digest.
+    pub hash: HashAlg,
     /// Hashing threads.
     pub threads: usize,
 }
@@ -130,9 +135,9 @@ pub struct SignOutcome {
 }
 
 /// The signer identity as far as the bundle tells it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Signer {
-    /// `key` or `certificate`.
+    /// `key`, `certificate` or `keyless`.
     pub method: String,
     /// The curve.
     pub curve: String,
@@ -141,6 +146,12 @@ pub struct Signer {
     /// Certificate method: the leaf's subject and subject alternative names.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// Keyless method: the OIDC issuer in the Fulcio certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Keyless method: the Rekor integrated time (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<String>,
 }
 
 /// Resolves user ignore paths like the reference CLI: relative to the working directory, kept only
@@ -179,7 +190,7 @@ fn model_name(model: &Path) -> String {
     }
 }
 
-fn read_limited(path: &Path, what: &str) -> Result<Vec<u8>, Error> {
+pub(crate) fn read_limited(path: &Path, what: &str) -> Result<Vec<u8>, Error> {
     let meta = std::fs::metadata(path).map_err(|e| Error::Io(path.to_path_buf(), format!("{what}: {e}")))?;
     if meta.len() > MAX_BUNDLE {
         return Err(Error::Io(path.to_path_buf(), format!("{what} is larger than {MAX_BUNDLE} bytes")));
@@ -209,7 +220,7 @@ pub fn sign(opts: &SignOptions) -> Result<SignOutcome, Error> {
     }
     let ignores: Vec<Vec<String>> = ignore_paths.iter().map(|p| components(p)).collect();
     let files = serialize::enumerate(&opts.model, &ignores, opts.allow_symlinks)?;
-    let resources = serialize::hash(&opts.model, files, opts.method, opts.threads)?;
+    let resources = serialize::hash(&opts.model, files, opts.method, opts.hash, opts.threads)?;
     let root = serialize::root_digest(&resources);
     let statement = Statement {
         name: model_name(&opts.model),
@@ -217,7 +228,7 @@ pub fn sign(opts: &SignOptions) -> Result<SignOutcome, Error> {
         resources,
         serialization: Serialization {
             method: opts.method,
-            hash_type: "sha256".into(),
+            hash_type: opts.hash.name().into(),
             allow_symlinks: opts.allow_symlinks,
             ignore_paths,
         },
@@ -259,6 +270,7 @@ pub fn sign(opts: &SignOptions) -> Result<SignOutcome, Error> {
             curve: vk.curve().into(),
             key_hint: vk.hint(),
             identity,
+            ..Signer::default()
         },
         signature: opts.signature.display().to_string(),
     })
@@ -279,8 +291,21 @@ pub struct VerifyOptions {
     pub ignore_paths: Vec<PathBuf>,
     /// Only hash the files the signature lists (extra files are not reported).
     pub ignore_unsigned_files: bool,
+    /// Keyless method: the identity, issuer and trusted root to verify against.
+    pub keyless: Option<KeylessPolicy>,
     /// Hashing threads.
     pub threads: usize,
+}
+
+/// What a keyless signature must prove.
+#[derive(Debug, Clone)]
+pub struct KeylessPolicy {
+    /// The expected certificate identity (the SAN: an e-mail, or a workflow URI).
+    pub identity: String,
+    /// The expected OIDC issuer (Fulcio extension 1.3.6.1.4.1.57264.1.8, or .1.1).
+    pub issuer: String,
+    /// A `trusted_root.json`; `None` uses the Sigstore public-good snapshot compiled in.
+    pub trust_root: Option<PathBuf>,
 }
 
 /// The state of one resource after verification.
@@ -349,6 +374,27 @@ impl VerifyReport {
     }
 }
 
+/// For an error that means "this signature is malformed" (a corrupt or truncated bundle, an
+/// inconsistent manifest), the report to write as SARIF: not verified, the error as its problem.
+/// Other errors (a missing model, a bad key file, usage) are not findings about the model.
+pub fn malformed_report(opts: &VerifyOptions, e: &Error) -> Option<VerifyReport> {
+    match e {
+        Error::BadBundle(_) | Error::Inconsistent(_) => Some(VerifyReport {
+            verified: false,
+            model: opts.model.display().to_string(),
+            signature: opts.signature.display().to_string(),
+            signature_valid: false,
+            problem: Some(e.to_string()),
+            signer: Signer::default(),
+            subject: None,
+            subject_digest: None,
+            method: None,
+            files: Vec::new(),
+        }),
+        _ => None,
+    }
+}
+
 /// Verifies `opts.model` against the bundle with a public key. `Err` means the tool could not do
 /// its job (exit 2); a report with `verified == false` is a verification failure (exit 1).
 pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, Error> {
@@ -363,16 +409,23 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, Error> {
         signature: opts.signature.display().to_string(),
         signature_valid: false,
         problem: None,
-        signer: Signer { method: String::new(), curve: String::new(), key_hint: String::new(), identity: None },
+        signer: Signer::default(),
         subject: None,
         subject_digest: None,
         method: None,
         files: Vec::new(),
     };
+    if let Some(policy) = &opts.keyless {
+        if b.tlog_entries == 0 || !matches!(b.material, Material::Certificates(_)) {
+            return Err(Error::Usage(
+                "--keyless: this signature has no Fulcio certificate and Rekor entry; verify it with --key or --certificate-chain".into(),
+            ));
+        }
+        return verify_keyless(opts, policy, &raw, &b, report);
+    }
     if b.tlog_entries > 0 {
-        return Err(Error::Unsupported(
-            "this is a keyless Sigstore signature (Fulcio certificate + Rekor entry); verifying keyless signatures is not implemented"
-                .into(),
+        return Err(Error::Usage(
+            "this is a keyless Sigstore signature (Fulcio certificate + Rekor entry): verify it with --keyless --identity ID --issuer URL".into(),
         ));
     }
     let key = match (&opts.key, &b.material) {
@@ -384,7 +437,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, Error> {
                 other => other,
             })?;
             report.signer =
-                Signer { method: "key".into(), curve: key.curve().into(), key_hint: key.hint(), identity: None };
+                Signer { method: "key".into(), curve: key.curve().into(), key_hint: key.hint(), ..Signer::default() };
             if !hint.is_empty() && *hint != key.hint() {
                 report.problem = Some(format!(
                     "key mismatch: the signature names public key {hint} (sha256 of its PEM), the given key is {}",
@@ -438,7 +491,61 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, Error> {
         return Ok(report);
     }
     report.signature_valid = true;
-    let st = match Statement::from_payload(&b.payload) {
+    check_files(opts, &b.payload, report)
+}
+
+/// Keyless: the Sigstore checks (through `keyless::verify`), then the same file checks.
+#[cfg(feature = "keyless")]
+fn verify_keyless(
+    opts: &VerifyOptions,
+    policy: &KeylessPolicy,
+    raw: &[u8],
+    b: &Bundle,
+    mut report: VerifyReport,
+) -> Result<VerifyReport, Error> {
+    report.signer.method = "keyless".into();
+    if b.payload_type != bundle::PAYLOAD_TYPE {
+        return Err(Error::BadBundle(format!("DSSE payloadType {:?} is not {}", b.payload_type, bundle::PAYLOAD_TYPE)));
+    }
+    // The subject digest the signature must bind; `check_files` then proves that it is the digest
+    // of the listed resources and that the files match them.
+    let subject = match Statement::from_payload(&b.payload) {
+        Ok(st) => st.root,
+        Err(Error::Inconsistent(m)) => {
+            report.problem = Some(m);
+            return Ok(report);
+        }
+        Err(e) => return Err(e),
+    };
+    match keyless::verify(raw, &subject, policy)? {
+        Ok(v) => {
+            report.signer.identity = Some(v.identity);
+            report.signer.issuer = Some(v.issuer);
+            report.signer.signed_at = v.signed_at;
+        }
+        Err(reason) => {
+            report.problem = Some(format!("keyless signature not trusted: {reason}"));
+            return Ok(report);
+        }
+    }
+    report.signature_valid = true;
+    check_files(opts, &b.payload, report)
+}
+
+#[cfg(not(feature = "keyless"))]
+fn verify_keyless(
+    _: &VerifyOptions,
+    _: &KeylessPolicy,
+    _: &[u8],
+    _: &Bundle,
+    _: VerifyReport,
+) -> Result<VerifyReport, Error> {
+    Err(Error::Unsupported("keyless verification: this build has no `keyless` feature".into()))
+}
+
+/// Checks the statement's manifest against the model's files (the signature is already trusted).
+fn check_files(opts: &VerifyOptions, payload: &[u8], mut report: VerifyReport) -> Result<VerifyReport, Error> {
+    let st = match Statement::from_payload(payload) {
         Ok(st) => st,
         Err(Error::Inconsistent(m)) => {
             report.problem = Some(m);
@@ -452,12 +559,12 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, Error> {
         Method::Files => "files".into(),
         Method::Shards(n) => format!("shards({n})"),
     });
-    if st.serialization.hash_type != "sha256" {
+    let Some(alg) = HashAlg::from_name(&st.serialization.hash_type) else {
         return Err(Error::Unsupported(format!(
-            "hash algorithm `{}` (this tool computes sha256 only)",
+            "hash algorithm `{}` (this tool computes sha256 and blake3)",
             st.serialization.hash_type
         )));
-    }
+    };
     let is_dir = std::fs::metadata(&opts.model).map_err(|e| Error::io(&opts.model, e))?.is_dir();
     let mut ignore_paths: Vec<String> = DEFAULT_IGNORES.iter().map(|s| (*s).to_owned()).collect();
     ignore_paths.extend(st.serialization.ignore_paths.iter().cloned());
@@ -475,7 +582,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, Error> {
             st.resources.iter().map(|r| components(resource_file(&r.name, st.serialization.method))).collect();
         files.retain(|f| listed.contains(f));
     }
-    let actual = serialize::hash(&opts.model, files, st.serialization.method, opts.threads)?;
+    let actual = serialize::hash(&opts.model, files, st.serialization.method, alg, opts.threads)?;
     report.files = compare(&st.resources, &actual);
     report.verified = report.files.iter().all(|f| f.status == FileStatus::Ok);
     Ok(report)

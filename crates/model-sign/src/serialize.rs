@@ -15,7 +15,69 @@ use crate::Error;
 pub const DEFAULT_IGNORES: [&str; 4] = [".git", ".gitattributes", ".github", ".gitignore"];
 
 /// Read buffer size for hashing: large sequential reads.
-const BUF: usize = 4 << 20;
+const BUF: usize = 8 << 20;
+
+/// Ranges at least this long are read on a separate thread while the previous buffer is hashed
+/// (see `hash_pipelined`).
+const PIPELINE_MIN: u64 = 64 << 20;
+
+/// The per-resource digest (`serialization.hash_type`). The subject digest is sha256 either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashAlg {
+    /// sha256 (the default, and what every OMS verifier supports).
+    Sha256,
+    /// BLAKE3 (32-byte digests; `model_signing` 1.x signs and verifies it).
+    Blake3,
+}
+
+impl HashAlg {
+    /// The name in `hash_type` and in each resource's `algorithm`.
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlg::Sha256 => "sha256",
+            HashAlg::Blake3 => "blake3",
+        }
+    }
+
+    /// From `hash_type`; `None` for algorithms not implemented here (blake2b).
+    pub fn from_name(name: &str) -> Option<HashAlg> {
+        match name {
+            "sha256" => Some(HashAlg::Sha256),
+            "blake3" => Some(HashAlg::Blake3),
+            _ => None,
+        }
+    }
+
+    fn hasher(self) -> Hasher {
+        match self {
+            HashAlg::Sha256 => Hasher::Sha256(Sha256::new()),
+            HashAlg::Blake3 => Hasher::Blake3(Box::new(blake3::Hasher::new())),
+        }
+    }
+}
+
+enum Hasher {
+    Sha256(Sha256),
+    Blake3(Box<blake3::Hasher>),
+}
+
+impl Hasher {
+    fn update(&mut self, b: &[u8]) {
+        match self {
+            Hasher::Sha256(h) => h.update(b),
+            Hasher::Blake3(h) => {
+                h.update(b);
+            }
+        }
+    }
+
+    fn finalize(self) -> Vec<u8> {
+        match self {
+            Hasher::Sha256(h) => h.finalize().to_vec(),
+            Hasher::Blake3(h) => h.finalize().as_bytes().to_vec(),
+        }
+    }
+}
 
 /// How a model is cut into resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +182,13 @@ pub fn enumerate(model: &Path, ignores: &[Vec<String>], allow_symlinks: bool) ->
 
 /// Hashes the given files (relative component lists) of `model` with `method`, in parallel on
 /// `threads` threads, and returns the resources in the reference's manifest order.
-pub fn hash(model: &Path, files: Vec<Vec<String>>, method: Method, threads: usize) -> Result<Vec<Resource>, Error> {
+pub fn hash(
+    model: &Path,
+    files: Vec<Vec<String>>,
+    method: Method,
+    alg: HashAlg,
+    threads: usize,
+) -> Result<Vec<Resource>, Error> {
     let mut items = Vec::with_capacity(files.len());
     for parts in files {
         let path = parts.iter().fold(model.to_path_buf(), |p, c| p.join(c));
@@ -164,7 +232,7 @@ pub fn hash(model: &Path, files: Vec<Vec<String>>, method: Method, threads: usiz
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&idx) = order.get(k) else { break };
-                    let r = hash_range(&items[idx], &mut buf);
+                    let r = hash_range(&items[idx], alg, &mut buf);
                     let failed = r.is_err();
                     if let Ok(mut g) = results.lock() {
                         g[idx] = Some(r);
@@ -192,27 +260,88 @@ pub fn hash(model: &Path, files: Vec<Vec<String>>, method: Method, threads: usiz
     Ok(out)
 }
 
-fn hash_range(item: &Item, buf: &mut [u8]) -> Result<Vec<u8>, Error> {
+fn hash_range(item: &Item, alg: HashAlg, buf: &mut [u8]) -> Result<Vec<u8>, Error> {
     use std::io::Seek;
     let mut f = File::open(&item.path).map_err(|e| Error::io(&item.path, e))?;
-    let mut h = Sha256::new();
     if item.start > 0 {
         f.seek(std::io::SeekFrom::Start(item.start)).map_err(|e| Error::io(&item.path, e))?;
     }
-    let mut left = item.end - item.start;
+    let left = item.end - item.start;
+    let len = f.metadata().map_err(|e| Error::io(&item.path, e))?.len();
+    if left.min(len.saturating_sub(item.start)) >= PIPELINE_MIN {
+        return hash_pipelined(f, item, alg, left);
+    }
+    let mut h = alg.hasher();
+    let mut left = left;
     while left > 0 {
-        let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
-        let n = f.read(&mut buf[..want]).map_err(|e| Error::io(&item.path, e))?;
+        let n = read_chunk(&mut f, item, left, buf)?;
         if n == 0 {
-            if item.end != u64::MAX {
-                return Err(Error::Io(item.path.clone(), "file shrank while hashing".into()));
-            }
             break;
         }
         h.update(&buf[..n]);
         left -= n as u64;
     }
-    Ok(h.finalize().to_vec())
+    Ok(h.finalize())
+}
+
+/// Reads up to `min(left, buf.len())` bytes (filling the buffer unless at end of file). 0 means end
+/// of file, an error when the range should have gone on (`item.end` known).
+fn read_chunk(f: &mut File, item: &Item, left: u64, buf: &mut [u8]) -> Result<usize, Error> {
+    let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+    let mut got = 0;
+    while got < want {
+        match f.read(&mut buf[got..want]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(&item.path, e)),
+        }
+    }
+    if got == 0 && item.end != u64::MAX {
+        return Err(Error::Io(item.path.clone(), "file shrank while hashing".into()));
+    }
+    Ok(got)
+}
+
+/// Hashes a large range with reads on a second thread: the kernel's copy into the next buffer (and
+/// any wait for the disk) overlaps with sha256 of the previous one, so one big file uses both cores
+/// instead of alternating between reading and hashing. Three 8 MiB buffers circulate between the two
+/// threads; plain `read` (no mmap: a file truncated while mapped would kill the process).
+fn hash_pipelined(f: File, item: &Item, alg: HashAlg, left: u64) -> Result<Vec<u8>, Error> {
+    use std::sync::mpsc::sync_channel;
+    const BUFFERS: usize = 3;
+    let (full_tx, full_rx) = sync_channel::<(Vec<u8>, usize)>(BUFFERS);
+    let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(BUFFERS);
+    for _ in 0..BUFFERS {
+        empty_tx.send(vec![0u8; BUF]).map_err(|_| Error::Internal("buffer channel closed".into()))?;
+    }
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || -> Result<(), Error> {
+            let mut f = f;
+            let mut left = left;
+            while left > 0 {
+                // The hasher hung up (cannot happen before the end): stop quietly.
+                let Ok(mut buf) = empty_rx.recv() else { return Ok(()) };
+                let n = read_chunk(&mut f, item, left, &mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                left -= n as u64;
+                if full_tx.send((buf, n)).is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(())
+        });
+        let mut h = alg.hasher();
+        for (buf, n) in &full_rx {
+            h.update(&buf[..n]);
+            // Capacity equals the number of buffers: never blocks; the reader may have finished.
+            let _ = empty_tx.send(buf);
+        }
+        reader.join().map_err(|_| Error::Internal("read thread panicked".into()))??;
+        Ok(h.finalize())
+    })
 }
 
 /// The subject digest: sha256 over the concatenated raw resource digests, in manifest order.
@@ -238,8 +367,11 @@ mod tests {
         }
         let ignores = vec![components(".git")];
         let files = enumerate(t.path(), &ignores, false).expect("enumerate");
-        let names: Vec<String> =
-            hash(t.path(), files, Method::Files, 2).expect("hash").into_iter().map(|r| r.name).collect();
+        let names: Vec<String> = hash(t.path(), files, Method::Files, HashAlg::Sha256, 2)
+            .expect("hash")
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
         assert_eq!(names, [".hidden", "B.txt", "Z", "a/b/c", "a b.txt", "a-b/c", "a.b", "a0/z", "\u{e4}.txt"]);
     }
 
@@ -249,9 +381,36 @@ mod tests {
         std::fs::write(t.path().join("w"), vec![7u8; 25]).expect("write");
         std::fs::write(t.path().join("e"), b"").expect("write");
         let files = enumerate(t.path(), &[], false).expect("enumerate");
-        let r = hash(t.path(), files, Method::Shards(10), 1).expect("hash");
+        let r = hash(t.path(), files, Method::Shards(10), HashAlg::Sha256, 1).expect("hash");
         let names: Vec<&str> = r.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["w:0:10", "w:10:20", "w:20:25"]);
         assert_eq!(r[2].digest, Sha256::digest([7u8; 5]).to_vec());
+    }
+
+    #[test]
+    fn large_ranges_hash_the_same_through_the_read_thread() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let len = usize::try_from(2 * PIPELINE_MIN).expect("usize") + BUF / 2 + 3;
+        let block: Vec<u8> = (0..1usize << 20).map(|i| (i % 251) as u8).collect();
+        let mut data = Vec::with_capacity(len);
+        while data.len() < len {
+            let n = (len - data.len()).min(block.len());
+            data.push((data.len() >> 20) as u8);
+            data.extend_from_slice(&block[1..n]);
+        }
+        std::fs::write(t.path().join("big"), &data).expect("write");
+        let files = enumerate(t.path(), &[], false).expect("enumerate");
+        let r = hash(t.path(), files.clone(), Method::Files, HashAlg::Sha256, 2).expect("hash");
+        assert_eq!(r[0].digest, Sha256::digest(&data).to_vec());
+        // Shards of PIPELINE_MIN + 1: the first two go through the read thread, one from an offset.
+        let size = PIPELINE_MIN + 1;
+        let r = hash(t.path(), files, Method::Shards(size), HashAlg::Sha256, 2).expect("hash");
+        let size = usize::try_from(size).expect("usize");
+        let want: Vec<Vec<u8>> = data.chunks(size).map(|c| Sha256::digest(c).to_vec()).collect();
+        assert_eq!(r.iter().map(|r| r.digest.clone()).collect::<Vec<_>>(), want);
+        assert_eq!(r.len(), 3);
+        let files = enumerate(t.path(), &[], false).expect("enumerate");
+        let r = hash(t.path(), files, Method::Files, HashAlg::Blake3, 2).expect("hash");
+        assert_eq!(r[0].digest, blake3::hash(&data).as_bytes().to_vec());
     }
 }

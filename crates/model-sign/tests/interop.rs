@@ -531,3 +531,153 @@ fn certificate_without_signing_usage_or_with_another_key_is_refused() {
     let o = ours(&["verify", s(&m), "--key", s(&fixture("p256.pub.pem"))], t.path());
     assert_eq!(code(&o), 2, "{}", text(&o));
 }
+
+/// Keyless verification on bundles we can make offline: a Fulcio-shaped bundle whose certificate
+/// comes from our own CA and whose Rekor entry is made up must be refused (exit 1), and the method
+/// mix-ups are errors (exit 2). The real keyless vectors are checked in scripts/conformance.d.
+#[test]
+fn keyless_refuses_untrusted_certificates_and_method_mixups() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let m = make_model(t.path());
+    make_pki(t.path());
+    let o =
+        ours(&["sign", s(&m), "--key", "leaf-key.pem", "--certificate", "leaf.pem", "--signature", "c.sig"], t.path());
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("c.sig")).expect("read")).expect("json");
+    let leaf = v["verificationMaterial"]["x509CertificateChain"]["certificates"][0].clone();
+    let body = serde_json::json!({"apiVersion": "0.0.1", "kind": "dsse", "spec": {}}).to_string();
+    v["verificationMaterial"] = serde_json::json!({
+        "certificate": leaf,
+        "tlogEntries": [{
+            "logIndex": "1",
+            "logId": {"keyId": "wNI9atQGlz+VWfO6LRygH4QUfY/8W4RFwiT5i5WRgB0="},
+            "kindVersion": {"kind": "dsse", "version": "0.0.1"},
+            "integratedTime": "1760062340",
+            "inclusionPromise": {"signedEntryTimestamp": "MEUCIQDzZ4lDNXXoC6n4CeLrIiTKhEHWwV0XwTBMNZMpjMOKBgIgPUFJUO0+Zx5E4O5vmDjwuD2s3wZTHPj1GoJxBgA9s7I="},
+            "canonicalizedBody": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, body.as_bytes()),
+        }],
+    });
+    std::fs::write(t.path().join("keyless.sig"), v.to_string()).expect("w");
+    let keyless = ["--keyless", "--identity", "signer@example.test", "--issuer", "https://issuer.example.test"];
+    let mut args = vec!["verify", s(&m), "--signature", "keyless.sig"];
+    args.extend(keyless);
+    let o = ours(&args, t.path());
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("keyless signature not trusted"), "{}", text(&o));
+    // A keyless bundle verified with a key, and a key bundle verified keyless: usage errors.
+    let o = ours(&["verify", s(&m), "--signature", "keyless.sig", "--key", s(&fixture("p256.pub.pem"))], t.path());
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("verify it with --keyless"), "{}", text(&o));
+    let o = ours(&["sign", s(&m), "--key", s(&fixture("test-only-p256.pem")), "--signature", "k.sig"], t.path());
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let mut args = vec!["verify", s(&m), "--signature", "k.sig"];
+    args.extend(keyless);
+    let o = ours(&args, t.path());
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("no Fulcio certificate and Rekor entry"), "{}", text(&o));
+    // A malformed trusted root: error, not a failure or a pass.
+    std::fs::write(t.path().join("root.json"), b"{\"tlogs\": 3}").expect("w");
+    let mut args = vec!["verify", s(&m), "--signature", "keyless.sig", "--trust-root", "root.json"];
+    args.extend(keyless);
+    let o = ours(&args, t.path());
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("root.json: trusted root"), "{}", text(&o));
+    // --keyless needs both the identity and the issuer.
+    let o = ours(&["verify", s(&m), "--signature", "keyless.sig", "--keyless", "--identity", "x"], t.path());
+    assert_eq!(code(&o), 2, "{}", text(&o));
+}
+
+/// A corrupt bundle exits 2 (the tool could not verify) and is still written as a SARIF
+/// `signature-invalid` finding, so a CI report shows it.
+#[test]
+fn malformed_bundle_exits_2_and_is_still_a_sarif_finding() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let m = make_model(t.path());
+    std::fs::write(t.path().join("bad.sig"), b"{\"mediaType\": \"application/vnd.dev.sigstore.bundle.v0.3+json\"")
+        .expect("w");
+    let out = t.path().join("out.sarif");
+    let public = fixture("p256.pub.pem");
+    let o = ours(&["verify", s(&m), "--signature", "bad.sig", "--key", s(&public), "--output", s(&out)], t.path());
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    let bytes = std::fs::read(&out).expect("sarif written");
+    let violations = mlsec_findings::profile::validate_bytes(&bytes, &out).expect("parse");
+    assert!(violations.is_empty(), "{violations:?}");
+    let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+    let results = v["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "signature-invalid");
+    assert!(results[0]["message"]["text"].as_str().expect("text").contains("not JSON"), "{}", results[0]);
+    // A missing signature file is not a finding about the model: no SARIF.
+    let out2 = t.path().join("out2.sarif");
+    let o = ours(&["verify", s(&m), "--signature", "nope.sig", "--key", s(&public), "--output", s(&out2)], t.path());
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(!out2.exists());
+}
+
+/// `[model-sign]` in mlsec.toml supplies the method, signature path and ignore paths (relative to
+/// the config file) when the flags are absent; flags win; unknown keys are errors with a line.
+#[test]
+fn model_sign_section_of_mlsec_toml_sets_defaults() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let m = make_model(t.path());
+    std::fs::copy(fixture("test-only-p256.pem"), t.path().join("k.pem")).expect("cp");
+    std::fs::copy(fixture("p256.pub.pem"), t.path().join("k.pub.pem")).expect("cp");
+    std::fs::write(m.join("notes.log"), b"scratch").expect("w");
+    std::fs::write(
+        t.path().join("mlsec.toml"),
+        "[model-sign]\nsignature = \"sigs/m.sig\"\nignore-paths = [\"my-model/notes.log\"]\nsign-key = \"k.pem\"\nverify-key = \"k.pub.pem\"\nthreads = 1\n",
+    )
+    .expect("w");
+    std::fs::create_dir_all(t.path().join("sigs")).expect("mkdir");
+    let sub = t.path().join("sub");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    let o = ours(&["sign", s(&m), "--json"], t.path());
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(json(&o)["resources"], 8, "notes.log must be ignored: {}", text(&o));
+    assert!(t.path().join("sigs/m.sig").exists());
+    // From a subdirectory: the config is found upwards, its paths resolve against its directory.
+    let o = ours(&["verify", s(&m), "--json"], &sub);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    // A flag wins over the section: another key fails.
+    let o = ours(&["verify", s(&m), "--key", s(&fixture("p384.pub.pem"))], &sub);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    std::fs::write(t.path().join("mlsec.toml"), "[model-sign]\nkeyles = true\n").expect("w");
+    let o = ours(&["verify", s(&m), "--key", "k.pub.pem"], t.path());
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("mlsec.toml:2"), "{}", text(&o));
+}
+
+/// `--hash blake3`: the reference's Python API (with its blake3 hashing config) verifies our
+/// signature and we verify its; a changed file fails on both sides. (The reference CLI 1.1.1 always
+/// recomputes with sha256, so it cannot verify blake3 signatures, its own included.)
+#[test]
+fn blake3_signatures_interoperate_with_the_reference_api() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let m = make_model(t.path());
+    let key = fixture("test-only-p256.pem");
+    let public = fixture("p256.pub.pem");
+    let api_verify = "import sys, pathlib\nfrom model_signing import hashing, verifying\n\
+hc = hashing.Config().use_file_serialization(hashing_algorithm='blake3')\n\
+verifying.Config().use_elliptic_key_verifier(public_key=sys.argv[3]).set_hashing_config(hc)\
+.verify(pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]))\n";
+    let api_sign = "import sys, pathlib\nfrom model_signing import hashing, signing\n\
+hc = hashing.Config().use_file_serialization(hashing_algorithm='blake3')\n\
+signing.Config().use_elliptic_key_signer(private_key=sys.argv[3]).set_hashing_config(hc)\
+.sign(pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]))\n";
+    let o = ours(&["sign", s(&m), "--key", s(&key), "--hash", "blake3"], t.path());
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = python(api_verify, &[s(&m), "model.sig", s(&public)], t.path());
+    assert_eq!(code(&o), 0, "the reference API rejected our blake3 signature: {}", text(&o));
+    let o = python(api_sign, &[s(&m), "theirs.sig", s(&key)], t.path());
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = ours(&["verify", s(&m), "--signature", "theirs.sig", "--key", s(&public), "--json"], t.path());
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(json(&o)["files"].as_array().expect("files").len(), 8);
+    std::fs::write(m.join("a.b"), b"changed").expect("w");
+    let o = ours(&["verify", s(&m), "--signature", "theirs.sig", "--key", s(&public), "--json"], t.path());
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert_eq!(status_of(&json(&o), "a.b"), "modified");
+    let o = python(api_verify, &[s(&m), "model.sig", s(&public)], t.path());
+    assert_ne!(code(&o), 0, "{}", text(&o));
+}
