@@ -24,3 +24,18 @@ check "secret-scan: rescan of the kept cases exits 1 (findings at or above high)
   expect_exit 1 "$ss" "$out/secret-scan/cases" --output "$out/secret-scan/corpus.sarif" -q
 check "secret-scan: corpus SARIF follows the mlsec profile" "$mlsec" validate "$out/secret-scan/corpus.sarif"
 check "secret-scan: corpus SARIF passes the OASIS schema" schema "$schemas/sarif-schema-2.1.0.json" "$out/secret-scan/corpus.sarif"
+
+# --history on a small repository built here (a secret added then removed): the SARIF of a git-mode
+# run (commit/author/date properties) follows the profile and the OASIS schema.
+ss_history() {
+  local r="$out/secret-scan/hist"
+  local g=(git -C "$r" -c user.name=CI -c user.email=ci@example.org -c commit.gpgsign=false -c init.defaultBranch=main)
+  rm -rf "$r" && mkdir -p "$r" && "${g[@]}" init -q &&
+    printf 'import os\n' > "$r/train.py" && "${g[@]}" add -A && "${g[@]}" commit -qm c1 &&
+    printf 'login(token="hf_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL")\n' > "$r/train.py" && "${g[@]}" commit -qam c2 &&
+    printf 'login()\n' > "$r/train.py" && "${g[@]}" commit -qam c3 || return 1
+  expect_exit 1 "$ss" "$r" --history --no-cache --output "$out/secret-scan/history.sarif" -q
+}
+check "secret-scan: --history finds a secret added then removed (exit 1)" ss_history
+check "secret-scan: history SARIF follows the mlsec profile" "$mlsec" validate "$out/secret-scan/history.sarif"
+check "secret-scan: history SARIF passes the OASIS schema" schema "$schemas/sarif-schema-2.1.0.json" "$out/secret-scan/history.sarif"

@@ -31,6 +31,11 @@ const SNIPPET_CONTEXT: usize = 80;
 /// Values ending this close to the end of a non-final chunk are left to the next chunk.
 const EDGE_MARGIN: usize = 1024;
 
+/// Revision of the matching logic, part of the blob cache's key
+/// ([`crate::history::ruleset_hash`]): bump it with any change to this module that can change what
+/// a blob's scan finds, so that caches written by an older build are not reused.
+pub const ENGINE_REVISION: u32 = 2;
+
 /// Inline markers that suppress a finding on their line.
 pub const INLINE_MARKERS: &[&str] = &["gitleaks:allow", "pragma: allowlist secret", "mlsec:allow"];
 
@@ -198,7 +203,7 @@ impl Scanner {
             }
             let window = &buf[ws..we];
             for caps in self.regexes[rule_idx].captures_iter(window) {
-                let Some(v) = caps.get(1) else { continue };
+                let Some(v) = caps.iter().skip(1).flatten().next() else { continue };
                 let (vs, ve) = (ws + v.start(), ws + v.end());
                 if ve < lo || ve >= hi {
                     continue;
@@ -208,6 +213,12 @@ impl Scanner {
                 // name that merely contains "token" (the commonest generic false positive in ML code).
                 if rule.id == "generic-secret-assignment"
                     && caps.get(0).is_some_and(|m| contains(&m.as_bytes()[..v.start() - m.start()], b"tokeniz"))
+                {
+                    continue;
+                }
+                // `load_textual_inversion(..., token="<concept>")`: the placeholder word of a
+                // textual-inversion embedding (diffusers), not a credential.
+                if rule.id == "generic-secret-assignment" && contains(line_of(window, v.start()), b"textual_inversion")
                 {
                     continue;
                 }
@@ -252,6 +263,13 @@ impl Scanner {
             });
         }
     }
+}
+
+/// The line of `buf` that holds byte `at`.
+fn line_of(buf: &[u8], at: usize) -> &[u8] {
+    let start = buf[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let end = buf[at..].iter().position(|&b| b == b'\n').map_or(buf.len(), |p| at + p);
+    &buf[start..end]
 }
 
 /// The snippet: the value's line, cut to [`SNIPPET_CONTEXT`] bytes around the value, the value

@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod engine;
+pub mod history;
 pub mod notebook;
 pub mod rules;
 
@@ -26,7 +27,7 @@ use crate::engine::{Hit, Scanner};
 /// The tool's name in the findings file.
 pub const TOOL: &str = "secret-scan";
 /// Bytes looked at to decide whether a file is binary (a NUL byte in them).
-const SNIFF: usize = 8 << 10;
+pub(crate) const SNIFF: usize = 8 << 10;
 /// Notebooks up to this size are parsed as JSON; larger ones are streamed as text.
 const NOTEBOOK_MAX: u64 = 64 << 20;
 
@@ -42,6 +43,11 @@ pub struct Settings {
     pub max_file_bytes: Option<u64>,
     /// Worker threads (0: one per CPU).
     pub threads: usize,
+    /// Scan the git repository at the target instead of its files (`--history`, `--diff`,
+    /// `--staged`).
+    pub git: Option<history::GitMode>,
+    /// In git modes, use and update the persistent scanned-blob cache under `.git/mlsec-cache`.
+    pub cache: bool,
 }
 
 /// Errors that stop the scan.
@@ -54,6 +60,14 @@ pub enum ScanError {
         path: PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// The target is not in a git repository, or a revision did not resolve.
+    #[error("git: {path}: {message}")]
+    Git {
+        /// The target.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
     },
     /// Reading stdin failed.
     #[error("cannot read stdin: {0}")]
@@ -74,6 +88,23 @@ pub struct Report {
     pub bytes_scanned: u64,
     /// Binary files skipped.
     pub binary_skipped: u64,
+    /// Git modes: commits walked, unique blobs, blobs answered by the cache, missing blobs.
+    pub git: Option<GitStats>,
+}
+
+/// Counts of a git-mode scan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GitStats {
+    /// Commits walked.
+    pub commits: u64,
+    /// Unique blobs considered (scanned, cached, binary, missing or LFS).
+    pub unique_blobs: u64,
+    /// Blobs answered by the persistent cache.
+    pub cached: u64,
+    /// Blobs missing from the object database.
+    pub missing: u64,
+    /// Git LFS pointers skipped.
+    pub lfs_pointers: u64,
 }
 
 struct FileResult {
@@ -95,6 +126,9 @@ struct Acc {
 /// Scans the target.
 pub fn run(settings: &Settings) -> Result<Report, ScanError> {
     let scanner = Scanner::new(rules::RULES)?;
+    if let Some(mode) = &settings.git {
+        return run_git(&scanner, settings, mode);
+    }
     let mut acc = Acc::default();
     let target_label;
     if settings.target.as_os_str() == "-" {
@@ -135,6 +169,50 @@ pub fn run(settings: &Settings) -> Result<Report, ScanError> {
         files_scanned: acc.files,
         bytes_scanned: acc.bytes,
         binary_skipped: acc.binary,
+        git: None,
+    })
+}
+
+fn run_git(scanner: &Scanner, settings: &Settings, mode: &history::GitMode) -> Result<Report, ScanError> {
+    let scan =
+        history::scan(scanner, &settings.target, mode, settings.max_file_bytes, settings.threads, settings.cache)?;
+    let mut run =
+        Run::new(TOOL, env!("CARGO_PKG_VERSION"), &format!("{} ({})", settings.target.display(), mode.label()));
+    run.rules = rules::RULES.iter().map(sarif_rule).collect();
+    // One finding per (credential, path): the same secret carried into later versions of a file
+    // stays with the commit that introduced it (results are oldest first).
+    let mut seen = std::collections::HashSet::new();
+    for br in &scan.results {
+        let origin = &scan.origins[br.origin];
+        for h in &br.hits {
+            if !seen.insert((h.rule.family, h.value_hash.clone(), br.path.clone())) {
+                continue;
+            }
+            let mut f = finding(&br.path, h, br.notebook);
+            if let Some(c) = &origin.commit {
+                f.properties.insert("commit".into(), c.clone().into());
+                f.properties.insert("author".into(), origin.author.clone().into());
+                f.properties.insert("date".into(), origin.date.clone().into());
+                f.message = format!("{} (commit {})", f.message, &c[..c.len().min(12)]);
+            } else {
+                f.properties.insert("staged".into(), true.into());
+            }
+            run.findings.push(f);
+        }
+    }
+    run.invocation.warnings = scan.warnings;
+    Ok(Report {
+        findings: FindingsFile { runs: vec![run] },
+        files_scanned: scan.blobs_scanned,
+        bytes_scanned: scan.bytes_scanned,
+        binary_skipped: scan.binary_skipped,
+        git: Some(GitStats {
+            commits: scan.commits,
+            unique_blobs: scan.blobs_scanned + scan.cached + scan.binary_skipped + scan.missing + scan.lfs_pointers,
+            cached: scan.cached,
+            missing: scan.missing,
+            lfs_pointers: scan.lfs_pointers,
+        }),
     })
 }
 

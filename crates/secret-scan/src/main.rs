@@ -9,13 +9,16 @@ use mlsec_cli::{Config, ExitStatus, GateArgs, GateSettings, GlobalArgs, HintExt,
 use mlsec_findings::gate::{self, GatePolicy, Verdict};
 use mlsec_findings::{baseline, sarif};
 
-/// Find credentials (cloud, VCS, payment, database and ML-platform keys) in a working tree.
+/// Find credentials (cloud, VCS, payment, database and ML-platform keys) in a working tree or in
+/// git history.
 ///
-/// Scans every text file under PATH (gitignore-aware; binary files skipped), or stdin with `-`.
+/// Scans every text file under PATH (gitignore-aware; binary files skipped), or stdin with `-`;
+/// with --history, --diff or --staged, the blobs of the git repository at PATH instead.
 /// Findings never contain the secret: the snippet is masked and the fingerprint is a hash.
 ///
 /// Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 the scan could not
-/// be done (bad target, unreadable baseline, output not writable).
+/// be done (bad target, not a git repository, unknown revision, unreadable baseline, output not
+/// writable).
 #[derive(Debug, Parser)]
 #[command(name = "secret-scan", version, max_term_width = 100)]
 struct Cli {
@@ -36,6 +39,23 @@ struct Cli {
     /// bounded: files are read in 1 MiB chunks)
     #[arg(long, value_name = "MIB", default_value_t = 256, env = "MLSEC_SECRET_SCAN_MAX_FILE_MIB")]
     max_file_mib: u64,
+
+    /// Scan every blob reachable from any reference or HEAD of the git repository at PATH, once
+    /// each; findings name the commit, author and date that introduced them
+    #[arg(long, group = "git_mode")]
+    history: bool,
+
+    /// Scan only blobs added by the commits in BASE..HEAD (PR mode), e.g. origin/main..HEAD
+    #[arg(long, value_name = "BASE..HEAD", group = "git_mode")]
+    diff: Option<String>,
+
+    /// Scan the blobs staged in the index that are not in HEAD (pre-commit)
+    #[arg(long, group = "git_mode")]
+    staged: bool,
+
+    /// In git modes, do not read or update the scanned-blob cache (.git/mlsec-cache)
+    #[arg(long)]
+    no_cache: bool,
 
     /// Worker threads (0: one per CPU)
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -64,14 +84,34 @@ fn config_dir(path: &Path) -> PathBuf {
 fn run(cli: &Cli, matches: &clap::ArgMatches) -> Result<ExitStatus> {
     let config = Config::load(cli.global.config.as_deref(), &config_dir(&cli.path))?;
     let gate_settings = GateSettings::resolve_with_matches(&cli.gate, matches, &config);
+    let git = if cli.history {
+        Some(secret_scan::history::GitMode::History)
+    } else if let Some(range) = &cli.diff {
+        Some(secret_scan::history::GitMode::diff(range).ok_or_else(|| {
+            anyhow::Error::new(mlsec_cli::WithHint::new(
+                format!("--diff {range:?}: not a BASE..HEAD range"),
+                "give two revisions separated by `..`, e.g. --diff origin/main..HEAD",
+            ))
+        })?)
+    } else if cli.staged {
+        Some(secret_scan::history::GitMode::Staged)
+    } else {
+        None
+    };
     let settings = secret_scan::Settings {
+        git,
+        cache: !cli.no_cache,
         target: cli.path.clone(),
         no_ignore: cli.no_ignore,
         max_file_bytes: (cli.max_file_mib > 0).then(|| cli.max_file_mib.saturating_mul(1 << 20)),
         threads: cli.threads,
     };
-    let mut report =
-        secret_scan::run(&settings).hint("check that PATH exists and is readable; use `-` to scan stdin")?;
+    let hint = if settings.git.is_some() {
+        "PATH must be inside a git repository, and --diff revisions must exist (fetch the base branch in CI)"
+    } else {
+        "check that PATH exists and is readable; use `-` to scan stdin"
+    };
+    let mut report = secret_scan::run(&settings).hint(hint)?;
 
     if let Some(base) = &gate_settings.baseline {
         let base_file = sarif::read_file(base, 256 << 20)
@@ -128,6 +168,13 @@ fn summary(report: &secret_scan::Report, outcome: &gate::GateOutcome, verbosity:
         {
             writeln!(w, "         {s}")?;
         }
+    }
+    if let Some(g) = &report.git {
+        writeln!(
+            w,
+            "secret-scan: {} commits, {} unique blobs ({} from the cache, {} missing, {} LFS pointers)",
+            g.commits, g.unique_blobs, g.cached, g.missing, g.lfs_pointers
+        )?;
     }
     writeln!(
         w,
