@@ -27,6 +27,15 @@ done
 check "trivy-wrapper: secrets.json keeps no secret value" bash -c \
   "! grep -q 'AKIA' '$out/wrappers/json-secrets.sarif'"
 
+check "trivy-wrapper: npm-with-suppressed.json: the VEX-suppressed finding is listed, suppressed" python3 -c \
+  "import json,sys; r=json.load(open(sys.argv[1]))['runs'][0]['results']; s=[x for x in r if x['ruleId']=='CVE-2017-16137']; assert len(s)==1 and s[0]['suppressions'][0]['justification'].startswith('not_affected'), s" \
+  "$out/wrappers/json-npm-with-suppressed.sarif"
+mkdir -p "$out/wrappers/ign/proj" && cp "$out/wrappers/trivy" "$out/wrappers/ign/trivy"
+cp "$shared/fixtures/trivy/ignorefiles/trivyignore.yaml" "$out/wrappers/ign/.trivyignore.yaml"
+cp "$shared/fixtures/trivy/ignorefiles/trivyignore.txt" "$out/wrappers/ign/.trivyignore"
+check "trivy-wrapper: Trivy's own .trivyignore.yaml and .trivyignore are read (exit 0/1, valid)" bash -c \
+  "cd '$out/wrappers/ign' && TRIVY_REPLAY='$shared/fixtures/trivy/json/alpine-39.json' '$trivy_wrapper' fs proj --trivy ./trivy -q --fail-on critical -o ign.sarif; test \$? -le 1 && '$mlsec' validate -q ign.sarif"
+
 bandit="$root/.tools/venv/bin/bandit"
 bp="$shared/fixtures/bandit/ml_project"
 bs="$out/wrappers/bandit.sarif"

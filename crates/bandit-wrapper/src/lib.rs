@@ -9,7 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod nosec;
-mod process;
+use mlsec_cli::process;
 pub mod report;
 
 use std::collections::HashMap;

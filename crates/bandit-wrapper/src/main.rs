@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use bandit_wrapper::{BanditConfig, Settings};
 use clap::{ArgMatches, Parser};
 use mlsec_cli::config::{Config, GateSettings, Source, ToolSection};
-use mlsec_cli::{ExitStatus, FailOn, GateArgs, GlobalArgs, Verbosity, WithHint};
+use mlsec_cli::{ColorChoice, ExitStatus, FailOn, GateArgs, Verbosity, WithHint};
 use mlsec_findings::gate::{GatePolicy, Verdict};
 use mlsec_findings::{baseline, sarif};
 use serde::Deserialize;
@@ -20,8 +20,10 @@ use serde::Deserialize;
 /// in-source suppressions (visible, not counted). A target that does not exist, a file Bandit could
 /// not parse, a crash, a hang or an unreadable report exit 2, never 0.
 ///
-/// Bandit's configuration: --bandit-config FILE, else `.bandit` (INI) or `pyproject.toml` with
-/// `[tool.bandit]` in the current directory.
+/// Bandit's configuration: --config FILE (alias --bandit-config), else `.bandit` (INI) or
+/// `pyproject.toml` with `[tool.bandit]` in the current directory. mlsec's own settings file is
+/// chosen with --mlsec-config or MLSEC_CONFIG here (the only mlsec binary where --config is not
+/// mlsec.toml: issue #4's fixed interface gives it to Bandit).
 ///
 /// Exit codes: 0 nothing at or above the threshold; 1 findings at or above it; 2 Bandit could not
 /// do its job (missing, crashed, timed out, errors[] in its report, bad arguments).
@@ -29,7 +31,7 @@ use serde::Deserialize;
 #[command(name = "bandit-wrapper", version, max_term_width = 100)]
 struct Cli {
     #[command(flatten)]
-    global: GlobalArgs,
+    global: Global,
 
     /// Files or directories to scan [default: `targets` in [bandit] of mlsec.toml, else `.`]
     #[arg(value_name = "TARGET")]
@@ -39,9 +41,9 @@ struct Cli {
     #[arg(long, value_name = "PATH", env = "MLSEC_BANDIT")]
     bandit: Option<PathBuf>,
 
-    /// Bandit configuration: YAML or TOML (`[tool.bandit]`) passed with `-c`; `.bandit`/`*.ini`
+    /// Bandit's configuration: YAML or TOML (`[tool.bandit]`) passed with `-c`; `.bandit`/`*.ini`
     /// passed with `--ini` [default: `.bandit`, else pyproject.toml with [tool.bandit]]
-    #[arg(long = "bandit-config", value_name = "FILE")]
+    #[arg(long = "config", visible_alias = "bandit-config", value_name = "FILE")]
     bandit_config: Option<PathBuf>,
 
     /// Where to write the SARIF findings (`-` for stdout)
@@ -54,6 +56,37 @@ struct Cli {
 
     #[command(flatten)]
     gate: GateArgs,
+}
+
+/// The global options of this binary: those of `mlsec_cli::GlobalArgs` except that mlsec's settings
+/// file is `--mlsec-config` (`--config` is Bandit's, per the issue's fixed interface).
+#[derive(Debug, clap::Args)]
+struct Global {
+    /// Read mlsec's settings from FILE instead of discovering mlsec.toml, .mlsec.toml or
+    /// pyproject.toml ([tool.mlsec]) in the current directory and its parents
+    #[arg(long = "mlsec-config", value_name = "FILE", env = "MLSEC_CONFIG", global = true)]
+    mlsec_config: Option<PathBuf>,
+
+    /// Print nothing on stderr but errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+
+    /// Print more on stderr; repeat for more detail (-vv)
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    /// When to colour terminal output: `auto` colours a terminal unless NO_COLOR is set
+    /// [default: auto]
+    #[arg(long, value_name = "WHEN", value_enum, global = true)]
+    // Accepted as in every mlsec binary; this wrapper's stderr summary is plain text.
+    #[allow(dead_code)]
+    color: Option<ColorChoice>,
+}
+
+impl Global {
+    fn verbosity(&self) -> Verbosity {
+        Verbosity::from_flags(self.quiet, self.verbose)
+    }
 }
 
 /// `[bandit]` in mlsec.toml.
@@ -101,7 +134,7 @@ fn in_pull_request() -> bool {
 
 fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let config = Config::load(cli.global.config.as_deref(), &cwd)?;
+    let config = Config::load(cli.global.mlsec_config.as_deref(), &cwd)?;
     let section: Section = config.tool_section(ToolSection::Bandit)?.unwrap_or_default();
     let config_dir = config.file.as_ref().map(|f| f.dir().to_path_buf()).unwrap_or_else(|| cwd.clone());
     let gate = GateSettings::resolve_with_matches(&cli.gate, matches, &config);
@@ -172,7 +205,7 @@ fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
     })
 }
 
-fn note(global: &GlobalArgs, text: &str) {
+fn note(global: &Global, text: &str) {
     if global.verbosity() != Verbosity::Quiet {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
     }

@@ -219,16 +219,38 @@ fn clean_code_passes() {
 }
 
 #[test]
-fn explicit_bandit_config_is_passed_to_bandit() {
+fn config_is_banditsconfig_and_mlsec_config_picks_mlsec_toml() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bandit.yaml");
     std::fs::write(&cfg, "skips: ['B301', 'B403', 'B101']\n").unwrap();
+    let strict = dir.path().join("strict.toml");
+    std::fs::write(&strict, "fail-on = \"low\"\n").unwrap();
+    let lax = dir.path().join("lax.toml");
+    std::fs::write(&lax, "fail-on = \"none\"\n").unwrap();
     let out = dir.path().join("c.sarif");
-    let o = scan_ml_app(&out, &["--fail-on", "none", "--bandit-config", cfg.to_str().unwrap()]);
+    let no_b301 = |file: &FindingsFile| {
+        assert!(file.runs[0].findings.iter().all(|f| f.rule_id != "B301" && f.rule_id != "B403"));
+        assert!(file.runs[0].findings.iter().any(|f| f.rule_id == "B614"));
+    };
+    // --config is Bandit's (the interface); --mlsec-config is mlsec.toml (fail-on = low).
+    let o = scan_ml_app(&out, &["--config", cfg.to_str().unwrap(), "--mlsec-config", strict.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    no_b301(&read(&out));
+    // --bandit-config is an alias; MLSEC_CONFIG picks mlsec.toml too (fail-on = none).
+    let bandit = real_bandit();
+    let o = wrapper(&fixtures().join("ml_app"))
+        .arg("pipeline")
+        .arg("--bandit")
+        .arg(&bandit)
+        .arg("-o")
+        .arg(&out)
+        .arg("--bandit-config")
+        .arg(&cfg)
+        .env("MLSEC_CONFIG", &lax)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let file = read(&out);
-    assert!(file.runs[0].findings.iter().all(|f| f.rule_id != "B301" && f.rule_id != "B403"));
-    assert!(file.runs[0].findings.iter().any(|f| f.rule_id == "B614"));
+    no_b301(&read(&out));
 }
 
 #[test]

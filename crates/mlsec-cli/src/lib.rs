@@ -16,6 +16,7 @@
 //!   with errors that point at `file:line:column`, and the resolution of settings with the
 //!   precedence CLI > `MLSEC_*` env > config file > built-in defaults ([`GateSettings`],
 //!   [`ReportSettings`]).
+//! - [`process`]: running a wrapped tool once with a timeout, capturing its stdout and stderr.
 //!
 //! A binary built on it looks like this:
 //!
@@ -52,6 +53,7 @@ pub mod args;
 pub mod config;
 pub mod exit;
 mod fail_on;
+pub mod process;
 
 pub use args::{ColorChoice, GateArgs, GlobalArgs, Verbosity};
 pub use config::{

@@ -41,6 +41,10 @@ pub enum Command {
     /// summary) or GitLab (sticky MR note, commit status); exit code as `gate`, or 2 when
     /// publishing failed
     Publish(PublishCmd),
+    /// Run the available scanners on a repository (secret-scan, bandit-wrapper, trivy-wrapper fs,
+    /// sbom), then merge, report and gate: one SARIF per tool, all.sarif, report.md and
+    /// report.html in --out-dir; scanners that are missing are listed as skipped
+    Scan(ScanCmd),
 }
 
 /// Findings files to read.
@@ -251,4 +255,42 @@ pub struct PublishCmd {
     /// Print what would be published; no network call
     #[arg(long, help_heading = "Publishing")]
     pub dry_run: bool,
+}
+
+/// A scanner `mlsec scan` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScanTool {
+    /// secret-scan: credentials in the working tree
+    SecretScan,
+    /// bandit-wrapper: Python SAST (needs `bandit`)
+    Bandit,
+    /// trivy-wrapper fs: vulnerable dependencies, misconfigurations (needs `trivy`)
+    Trivy,
+    /// sbom: CycloneDX SBOM, pickle-format models, unpinned requirements
+    Sbom,
+}
+
+/// `mlsec scan`.
+#[derive(Debug, Args)]
+pub struct ScanCmd {
+    /// Repository (directory) to scan
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+
+    /// Gate options (applied to the merged findings).
+    #[command(flatten)]
+    pub gate: GateArgs,
+
+    /// Directory for the outputs: <tool>.sarif per scanner, sbom.cdx.json, all.sarif, report.md,
+    /// report.html
+    #[arg(long, value_name = "DIR", default_value = "mlsec-out", env = "MLSEC_OUT_DIR")]
+    pub out_dir: PathBuf,
+
+    /// Scanners not to run (comma-separated or repeated)
+    #[arg(long, value_enum, value_name = "TOOL", value_delimiter = ',', env = "MLSEC_SKIP")]
+    pub skip: Vec<ScanTool>,
+
+    /// Findings listed in the summary
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
 }

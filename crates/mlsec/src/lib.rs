@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+mod scan;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
         Command::Report(a) => report_cmd(&cli.global, a, sub),
         Command::Validate(a) => validate_cmd(&cli.global, a),
         Command::Publish(a) => publish_cmd(&cli.global, a, sub),
+        Command::Scan(a) => scan::scan_cmd(&cli.global, a, sub),
     }
 }
 

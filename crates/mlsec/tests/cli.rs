@@ -289,7 +289,7 @@ fn help_names_every_subcommand() {
     let d = tmp();
     let out = mlsec(d.path()).arg("--help").assert().success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    for sub in ["merge", "gate", "report", "validate", "publish"] {
+    for sub in ["merge", "gate", "report", "validate", "publish", "scan"] {
         assert!(text.contains(sub), "{sub} missing from --help");
     }
 }
@@ -304,7 +304,7 @@ fn help_and_docs_name_the_same_flags() {
     let prose: String = docs.split("```").step_by(2).collect::<Vec<_>>().join("\n");
     let documented: std::collections::BTreeSet<String> = long_flags(&prose);
     let mut in_help = std::collections::BTreeSet::new();
-    for sub in ["merge", "gate", "report", "validate", "publish"] {
+    for sub in ["merge", "gate", "report", "validate", "publish", "scan"] {
         let out = mlsec(d.path()).args([sub, "--help"]).assert().success();
         in_help.extend(long_flags(&String::from_utf8_lossy(&out.get_output().stdout)));
     }

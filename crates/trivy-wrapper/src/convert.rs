@@ -1,6 +1,6 @@
 //! Trivy's JSON report -> one mlsec run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use mlsec_findings::model::normalise_path;
 use mlsec_findings::{
@@ -8,7 +8,7 @@ use mlsec_findings::{
     SuppressionStatus, Vulnerability, fingerprint, redact,
 };
 
-use crate::ignore::{self, IgnoreEntry};
+use crate::ignore::{self, IgnoreEntry, Kind, Subject};
 use crate::report::{self, Report, TrivyResult};
 
 /// Conversion options.
@@ -44,14 +44,17 @@ fn cvss_score(v: &report::Vuln) -> (Option<f64>, Option<String>) {
     (None, None)
 }
 
-fn suppress_for(entries: &[IgnoreEntry], ids: &[&str]) -> Option<Suppression> {
-    let e = entries.iter().find(|e| ignore::matches(e, ids))?;
+fn suppress_for(entries: &[IgnoreEntry], subject: Subject<'_>) -> Option<Suppression> {
+    let e = entries.iter().find(|e| ignore::matches(e, &subject))?;
     Some(Suppression {
         kind: SuppressionKind::External,
         status: SuppressionStatus::Accepted,
-        justification: Some(format!("listed in {}", e.source)),
+        justification: Some(match &e.statement {
+            Some(s) => format!("{} (listed in {})", redact::redact_message(s), e.source),
+            None => format!("listed in {}", e.source),
+        }),
         expires: e.expires,
-        source: Some(".trivyignore".to_owned()),
+        source: Some(if e.kind.is_some() { ".trivyignore.yaml" } else { ".trivyignore" }.to_owned()),
     })
 }
 
@@ -69,13 +72,30 @@ fn one_line(s: &str) -> String {
 /// Convert the report into `run` (which carries the tool and engine already).
 pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
     let artifact = if report.artifact_name.is_empty() { "target".to_owned() } else { report.artifact_name.clone() };
-    let mut rules: HashMap<String, usize> = HashMap::new();
-    let mut add_rule = |run: &mut Run, rule: Rule| {
-        if !rules.contains_key(&rule.id) {
-            rules.insert(rule.id.clone(), run.rules.len());
-            run.rules.push(rule);
+    // Rule-level texts (help, redacted description) are built once per rule id: an advisory that
+    // hits many packages, or a check that fails in many files, shares its rule.
+    let mut rules: HashSet<String> =
+        HashSet::with_capacity(report.results.iter().flatten().map(|r| r.vulnerabilities.len()).sum());
+    let mut add_rule = |run: &mut Run, id: &str, build: &dyn Fn() -> Rule| {
+        if !rules.contains(id) {
+            rules.insert(id.to_owned());
+            run.rules.push(build());
         }
     };
+    let total: usize = report
+        .results
+        .iter()
+        .flatten()
+        .map(|r| {
+            r.vulnerabilities.len()
+                + r.modified_findings.len()
+                + r.misconfigurations.len()
+                + r.secrets.len()
+                + r.licenses.len()
+        })
+        .sum();
+    run.findings.reserve(total);
+    run.rules.reserve(total);
     let mut occurrences: HashMap<String, u32> = HashMap::new();
     for r in report.results.iter().flatten() {
         let file_target = is_file_target(r);
@@ -113,7 +133,16 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
             }
             by_name.entry((p.name.as_str(), p.version.as_str())).or_insert(i);
         }
-        for v in &r.vulnerabilities {
+        // Vulnerabilities that a VEX document suppressed (`ExperimentalModifiedFindings`) are listed
+        // too, with the VEX statement as an external suppression. Other types are not read yet.
+        let vex: Vec<(report::Vuln, &report::ModifiedFinding)> = r
+            .modified_findings
+            .iter()
+            .filter(|m| m.r#type.eq_ignore_ascii_case("vulnerability"))
+            .filter_map(|m| Some((serde_json::from_value::<report::Vuln>(m.finding.clone()?).ok()?, m)))
+            .collect();
+        let all = r.vulnerabilities.iter().map(|v| (v, None)).chain(vex.iter().map(|(v, m)| (v, Some(*m))));
+        for (v, modified) in all {
             if v.vulnerability_id.is_empty() {
                 continue;
             }
@@ -131,15 +160,18 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
             let purl = purl.or_else(|| pkg.and_then(|p| p.identifier.as_ref()).and_then(|i| i.purl.clone()));
             let (score, vector) = cvss_score(v);
             let title = v.title.clone().filter(|t| !t.is_empty());
-            let mut rule = Rule::new(id.clone(), Category::Vulnerability, one_line(title.as_deref().unwrap_or(&id)));
-            let desc = v.description.as_deref().map(redact::redact_message).unwrap_or_default();
-            rule_help(
-                &mut rule,
-                v.primary_url.as_deref(),
-                format!("**{id}**{}\n\n{desc}", title.as_deref().map(|t| format!(": {t}")).unwrap_or_default()),
-            );
-            rule.tags.extend(v.cwe_ids.iter().cloned());
-            add_rule(run, rule);
+            add_rule(run, &id, &|| {
+                let mut rule =
+                    Rule::new(id.clone(), Category::Vulnerability, one_line(title.as_deref().unwrap_or(&id)));
+                let desc = v.description.as_deref().map(redact::redact_message).unwrap_or_default();
+                rule_help(
+                    &mut rule,
+                    v.primary_url.as_deref(),
+                    format!("**{id}**{}\n\n{desc}", title.as_deref().map(|t| format!(": {t}")).unwrap_or_default()),
+                );
+                rule.tags.extend(v.cwe_ids.iter().cloned());
+                rule
+            });
 
             let fixed = v.fixed_version.clone().filter(|f| !f.is_empty());
             let sev = Severity::from_trivy(&v.severity);
@@ -193,8 +225,29 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
                     });
                 }
             }
-            if let Some(s) = suppress_for(&opts.ignores, &[&id]) {
+            let paths = [r.target.as_str(), v.pkg_path.as_deref().unwrap_or("")];
+            let subject = Subject {
+                kind: Kind::Vulnerability,
+                ids: &[&id],
+                paths: &paths,
+                purl: f.package.as_ref().and_then(|p| p.purl.as_deref()),
+            };
+            if let Some(s) = suppress_for(&opts.ignores, subject) {
                 f.suppressions.push(s);
+            }
+            if let Some(m) = modified {
+                let status = m.status.as_deref().unwrap_or("not_affected");
+                f.suppressions.push(Suppression {
+                    kind: SuppressionKind::External,
+                    status: SuppressionStatus::Accepted,
+                    justification: Some(match m.statement.as_deref().filter(|s| !s.trim().is_empty()) {
+                        Some(st) => format!("{status}: {}", redact::redact_message(st)),
+                        None => status.to_owned(),
+                    }),
+                    expires: None,
+                    source: Some(format!("vex: {}", m.source.as_deref().unwrap_or("unknown"))),
+                });
+                f.properties.insert("trivy/vex-status".to_owned(), serde_json::Value::String(status.to_owned()));
             }
             run.findings.push(f);
         }
@@ -204,17 +257,19 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
                 continue;
             }
             let title = m.title.clone().unwrap_or_else(|| m.id.clone());
-            let mut rule = Rule::new(m.id.clone(), Category::Misconfiguration, one_line(&title));
-            rule_help(
-                &mut rule,
-                m.primary_url.as_deref(),
-                format!(
-                    "{}\n\n**Fix:** {}",
-                    m.description.as_deref().unwrap_or(&title),
-                    m.resolution.as_deref().unwrap_or("see the link")
-                ),
-            );
-            add_rule(run, rule);
+            add_rule(run, &m.id, &|| {
+                let mut rule = Rule::new(m.id.clone(), Category::Misconfiguration, one_line(&title));
+                rule_help(
+                    &mut rule,
+                    m.primary_url.as_deref(),
+                    format!(
+                        "{}\n\n**Fix:** {}",
+                        m.description.as_deref().unwrap_or(&title),
+                        m.resolution.as_deref().unwrap_or("see the link")
+                    ),
+                );
+                rule
+            });
             let cause = m.cause_metadata.as_ref();
             let line = cause.and_then(|c| c.start_line).filter(|&l| l > 0);
             let msg = m.message.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| title.clone());
@@ -230,7 +285,8 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
             let legacy = m.id.replace('-', "");
             let mut ids = vec![m.id.as_str(), legacy.as_str()];
             ids.extend(m.avd_id.as_deref());
-            if let Some(s) = suppress_for(&opts.ignores, &ids) {
+            let subject = Subject { kind: Kind::Misconfiguration, ids: &ids, paths: &[r.target.as_str()], purl: None };
+            if let Some(s) = suppress_for(&opts.ignores, subject) {
                 f.suppressions.push(s);
             }
             run.findings.push(f);
@@ -241,15 +297,17 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
                 continue;
             }
             let title = s.title.clone().unwrap_or_else(|| s.rule_id.clone());
-            let mut rule = Rule::new(s.rule_id.clone(), Category::Secret, one_line(&title));
-            rule_help(
-                &mut rule,
-                None,
-                format!(
-                    "A {title} is committed. Revoke it at its issuer, then remove it from the history and read it from a CI secret."
-                ),
-            );
-            add_rule(run, rule);
+            add_rule(run, &s.rule_id, &|| {
+                let mut rule = Rule::new(s.rule_id.clone(), Category::Secret, one_line(&title));
+                rule_help(
+                    &mut rule,
+                    None,
+                    format!(
+                        "A {title} is committed. Revoke it at its issuer, then remove it from the history and read it from a CI secret."
+                    ),
+                );
+                rule
+            });
             let mut f = Finding::new(
                 s.rule_id.clone(),
                 Category::Secret,
@@ -270,7 +328,8 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
                 fingerprint::SECRET_V1.to_owned(),
                 fingerprint::secret(&s.rule_id, &fingerprint::secret_value_hash(value.as_bytes())),
             );
-            if let Some(sup) = suppress_for(&opts.ignores, &[&s.rule_id]) {
+            let subject = Subject { kind: Kind::Secret, ids: &[&s.rule_id], paths: &[r.target.as_str()], purl: None };
+            if let Some(sup) = suppress_for(&opts.ignores, subject) {
                 f.suppressions.push(sup);
             }
             run.findings.push(f);
@@ -281,17 +340,19 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
                 continue;
             }
             let id = format!("license/{}", l.name);
-            let mut rule = Rule::new(id.clone(), Category::License, format!("License {}", l.name));
-            rule_help(
-                &mut rule,
-                l.link.as_deref().filter(|s| !s.is_empty()),
-                format!(
-                    "Trivy classifies {} as **{}**. Check that it is allowed for this project.",
-                    l.name,
-                    l.category.as_deref().unwrap_or("unknown")
-                ),
-            );
-            add_rule(run, rule);
+            add_rule(run, &id, &|| {
+                let mut rule = Rule::new(id.clone(), Category::License, format!("License {}", l.name));
+                rule_help(
+                    &mut rule,
+                    l.link.as_deref().filter(|s| !s.is_empty()),
+                    format!(
+                        "Trivy classifies {} as **{}**. Check that it is allowed for this project.",
+                        l.name,
+                        l.category.as_deref().unwrap_or("unknown")
+                    ),
+                );
+                rule
+            });
             let pkg = l.pkg_name.clone().filter(|s| !s.is_empty());
             let file = l.file_path.clone().filter(|s| !s.is_empty());
             let what = pkg.clone().or(file.clone()).unwrap_or_else(|| r.target.clone());
@@ -310,7 +371,9 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
             if let Some(name) = pkg {
                 f.package = Some(Package { name, ..Default::default() });
             }
-            if let Some(sup) = suppress_for(&opts.ignores, &[&l.name]) {
+            let paths = [file.as_deref().unwrap_or(""), r.target.as_str()];
+            let subject = Subject { kind: Kind::License, ids: &[&l.name], paths: &paths, purl: None };
+            if let Some(sup) = suppress_for(&opts.ignores, subject) {
                 f.suppressions.push(sup);
             }
             run.findings.push(f);

@@ -1,32 +1,103 @@
-//! `.trivyignore`: the text format Trivy reads (`ID [exp:YYYY-MM-DD]` per line, `#` comments).
+//! Trivy's ignore files, applied by the wrapper (not passed to Trivy) so that ignored findings stay
+//! in the report as external suppressions, with their expiry: an expired entry no longer
+//! suppresses, as in Trivy.
 //!
-//! Applied by the wrapper (not passed to Trivy) so that ignored findings stay in the report as
-//! external suppressions, with their expiry: an expired entry no longer suppresses, as in Trivy.
-//! Hand-written: the format is a few lines of text, no crate parses it.
+//! - `.trivyignore`: `ID [exp:YYYY-MM-DD]` per line, `#` comments. Hand-written: a few lines of
+//!   text, no crate parses it.
+//! - `.trivyignore.yaml` (`.yml`): sections `vulnerabilities`, `misconfigurations`, `secrets`,
+//!   `licenses`, each a list of `{id, paths, purls, statement, expired_at}`. Read with
+//!   `yaml-rust2` (the workspace's YAML parser). An entry applies to its section's findings only;
+//!   `paths` are globs (`**` spans directories) matched against the result's target or the
+//!   package's path, `purls` match a package URL (a purl without a version matches every version),
+//!   as Trivy does.
 
 use std::path::Path;
 
+use globset::{GlobSet, GlobSetBuilder};
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// What kind of finding an entry applies to (`None` in a `.trivyignore`: any kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `vulnerabilities`.
+    Vulnerability,
+    /// `misconfigurations`.
+    Misconfiguration,
+    /// `secrets`.
+    Secret,
+    /// `licenses`.
+    License,
+}
+
+impl Kind {
+    const SECTIONS: [(&'static str, Kind); 4] = [
+        ("vulnerabilities", Kind::Vulnerability),
+        ("misconfigurations", Kind::Misconfiguration),
+        ("secrets", Kind::Secret),
+        ("licenses", Kind::License),
+    ];
+}
+
 /// One entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct IgnoreEntry {
     /// A vulnerability, misconfiguration (also `AVD-` aliases), secret rule or license id.
     pub id: String,
-    /// Expiry (`exp:`), after which the entry no longer applies.
+    /// The section it came from (`None`: a `.trivyignore` line, which applies to any kind).
+    pub kind: Option<Kind>,
+    /// Path globs (empty: any path).
+    pub paths: Vec<String>,
+    paths_set: Option<GlobSet>,
+    /// Package URLs (empty: any package).
+    pub purls: Vec<String>,
+    /// Why it is ignored (`statement`).
+    pub statement: Option<String>,
+    /// Expiry (`exp:` / `expired_at`), after which the entry no longer applies.
     pub expires: Option<time::Date>,
-    /// `file:line`, for the justification.
+    /// `file:line` (`.trivyignore`) or `file: section[index]` (YAML), for the justification.
     pub source: String,
 }
 
-/// A line that could not be read.
+impl IgnoreEntry {
+    /// An entry that names `id` with no other condition.
+    pub fn new(id: impl Into<String>, source: impl Into<String>) -> Self {
+        IgnoreEntry {
+            id: id.into(),
+            kind: None,
+            paths: Vec::new(),
+            paths_set: None,
+            purls: Vec::new(),
+            statement: None,
+            expires: None,
+            source: source.into(),
+        }
+    }
+}
+
+/// A line or entry that could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}{}: {message}", if *line > 0 { format!(":{line}") } else { String::new() })]
 pub struct IgnoreError {
     /// File.
     pub file: String,
-    /// Line.
+    /// Line (for YAML, of the syntax error; 0 when only the entry is known, named in `message`).
     pub line: usize,
     /// What.
     pub message: String,
+}
+
+fn parse_date(d: &str) -> Option<time::Date> {
+    // `2024-05-01` or an RFC 3339 timestamp (Trivy's `expired_at` is a Go time): the date part.
+    let day = d.get(..10).filter(|_| d.len() == 10 || d[10..].starts_with(['T', 't', ' ']))?;
+    time::Date::parse(day, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// Parse an ignore file by its name: `.yaml`/`.yml` as YAML, anything else as `.trivyignore` text.
+pub fn parse_file(text: &str, file: &Path) -> Result<Vec<IgnoreEntry>, IgnoreError> {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("yaml" | "yml") => parse_yaml(text, file),
+        _ => parse(text, file),
+    }
 }
 
 /// Parse `.trivyignore` text.
@@ -40,11 +111,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<IgnoreEntry>, IgnoreError> {
         }
         let mut fields = line.split_whitespace();
         let Some(id) = fields.next() else { continue };
-        let mut expires = None;
+        let mut entry = IgnoreEntry::new(id, format!("{name}:{}", i + 1));
         for f in fields {
             if let Some(d) = f.strip_prefix("exp:") {
-                let fmt = time::macros::format_description!("[year]-[month]-[day]");
-                expires = Some(time::Date::parse(d, &fmt).map_err(|_| IgnoreError {
+                entry.expires = Some(parse_date(d).filter(|_| d.len() == 10).ok_or_else(|| IgnoreError {
                     file: name.clone(),
                     line: i + 1,
                     message: format!("`exp:{d}` is not a YYYY-MM-DD date"),
@@ -52,14 +122,165 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<IgnoreEntry>, IgnoreError> {
             }
             // Other `key:value` fields are accepted and ignored, as Trivy does.
         }
-        out.push(IgnoreEntry { id: id.to_owned(), expires, source: format!("{name}:{}", i + 1) });
+        out.push(entry);
     }
     Ok(out)
 }
 
-/// Whether `entry` names `id` (or one of its aliases: `AVD-DS-0002`, `DS002`, `DS-0002`).
-pub fn matches(entry: &IgnoreEntry, ids: &[&str]) -> bool {
-    ids.iter().any(|i| !i.is_empty() && i.eq_ignore_ascii_case(&entry.id))
+/// Parse `.trivyignore.yaml` text.
+pub fn parse_yaml(text: &str, file: &Path) -> Result<Vec<IgnoreEntry>, IgnoreError> {
+    let name = file.display().to_string();
+    let err = |line: usize, message: String| IgnoreError { file: name.clone(), line, message };
+    let docs = YamlLoader::load_from_str(text).map_err(|e| err(e.marker().line(), format!("invalid YAML: {e}")))?;
+    let mut out = Vec::new();
+    let root = match docs.into_iter().next() {
+        None | Some(Yaml::Null) => return Ok(out),
+        Some(Yaml::Hash(h)) => h,
+        Some(_) => {
+            return Err(err(
+                1,
+                "expected a mapping with `vulnerabilities`, `misconfigurations`, `secrets` or `licenses`".to_owned(),
+            ));
+        }
+    };
+    for (key, list) in &root {
+        let section = key.as_str().unwrap_or("");
+        let Some(&(_, kind)) = Kind::SECTIONS.iter().find(|(s, _)| *s == section) else {
+            return Err(err(
+                0,
+                format!(
+                    "unknown section `{section}` (expected vulnerabilities, misconfigurations, secrets or licenses)"
+                ),
+            ));
+        };
+        let items = match list {
+            Yaml::Null => continue,
+            Yaml::Array(a) => a,
+            _ => return Err(err(0, format!("`{section}` must be a list of entries"))),
+        };
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{section}[{i}]");
+            let Yaml::Hash(h) = item else {
+                return Err(err(0, format!("{at}: expected a mapping with `id`")));
+            };
+            let mut entry = IgnoreEntry::new(String::new(), format!("{name}: {at}"));
+            entry.kind = Some(kind);
+            for (k, v) in h {
+                let k = k.as_str().unwrap_or("");
+                match k {
+                    "id" => entry.id = scalar(v).ok_or_else(|| err(0, format!("{at}: `id` must be a string")))?,
+                    "paths" => {
+                        entry.paths =
+                            strings(v).ok_or_else(|| err(0, format!("{at}: `paths` must be a list of globs")))?
+                    }
+                    "purls" => {
+                        entry.purls =
+                            strings(v).ok_or_else(|| err(0, format!("{at}: `purls` must be a list of package URLs")))?
+                    }
+                    "statement" => entry.statement = scalar(v),
+                    "expired_at" => {
+                        let s = scalar(v).unwrap_or_default();
+                        entry.expires = Some(
+                            parse_date(&s)
+                                .ok_or_else(|| err(0, format!("{at}: `expired_at: {s}` is not a YYYY-MM-DD date")))?,
+                        );
+                    }
+                    other => {
+                        return Err(err(
+                            0,
+                            format!("{at}: unknown key `{other}` (expected id, paths, purls, statement, expired_at)"),
+                        ));
+                    }
+                }
+            }
+            if entry.id.is_empty() {
+                return Err(err(0, format!("{at}: `id` is missing")));
+            }
+            if !entry.paths.is_empty() {
+                let mut b = GlobSetBuilder::new();
+                for p in &entry.paths {
+                    let g = globset::GlobBuilder::new(p)
+                        .literal_separator(true)
+                        .build()
+                        .map_err(|e| err(0, format!("{at}: bad glob `{p}`: {}", e.kind())))?;
+                    b.add(g);
+                }
+                entry.paths_set = Some(b.build().map_err(|e| err(0, format!("{at}: {e}")))?);
+            }
+            out.push(entry);
+        }
+    }
+    Ok(out)
+}
+
+fn scalar(y: &Yaml) -> Option<String> {
+    match y {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.trim().to_owned()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+fn strings(y: &Yaml) -> Option<Vec<String>> {
+    match y {
+        Yaml::Null => Some(Vec::new()),
+        Yaml::Array(a) => a.iter().map(scalar).collect(),
+        other => scalar(other).map(|s| vec![s]),
+    }
+}
+
+/// The finding an entry is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its id and aliases (`AVD-DS-0002`, `DS002`, `DS-0002`).
+    pub ids: &'a [&'a str],
+    /// The paths it is at (the result's target, the package's path, a license's file).
+    pub paths: &'a [&'a str],
+    /// Its package URL.
+    pub purl: Option<&'a str>,
+}
+
+/// Whether `entry` applies to `s`.
+pub fn matches(entry: &IgnoreEntry, s: &Subject<'_>) -> bool {
+    if entry.kind.is_some_and(|k| k != s.kind) {
+        return false;
+    }
+    if !s.ids.iter().any(|i| !i.is_empty() && i.eq_ignore_ascii_case(&entry.id)) {
+        return false;
+    }
+    if let Some(set) = &entry.paths_set
+        && !s.paths.iter().any(|p| !p.is_empty() && set.is_match(p))
+    {
+        return false;
+    }
+    entry.purls.is_empty() || s.purl.is_some_and(|p| entry.purls.iter().any(|e| purl_matches(e, p)))
+}
+
+/// `pattern` matches `purl` when type, namespace and name are equal and, if `pattern` has a
+/// version (or qualifiers), those are equal too. Hand-written: a prefix comparison on the purl's
+/// own separators; no purl crate is in the tree.
+fn purl_matches(pattern: &str, purl: &str) -> bool {
+    fn split(p: &str) -> (&str, Option<&str>) {
+        let p = p.split('#').next().unwrap_or(p);
+        let (base, _) = p.split_once('?').unwrap_or((p, ""));
+        // The version follows the last `@` after the last `/` (namespaces may contain `@`, npm scopes as %40).
+        let name_start = base.rfind('/').map_or(0, |i| i + 1);
+        match base[name_start..].find('@') {
+            Some(at) => (&base[..name_start + at], Some(&base[name_start + at + 1..])),
+            None => (base, None),
+        }
+    }
+    let (pb, pv) = split(pattern);
+    let (b, v) = split(purl);
+    if !pb.eq_ignore_ascii_case(b) {
+        return false;
+    }
+    match pv {
+        None => true,
+        Some(pv) => v == Some(pv) && (!pattern.contains('?') || pattern.split('#').next() == purl.split('#').next()),
+    }
 }
 
 #[cfg(test)]
@@ -78,5 +299,79 @@ mod tests {
         assert_eq!(e[3].source, ".trivyignore:6");
         let bad = parse("CVE-1 exp:tomorrow\n", Path::new("x")).unwrap_err();
         assert_eq!(bad.to_string(), "x:1: `exp:tomorrow` is not a YYYY-MM-DD date");
+    }
+
+    const YAML: &str = "\
+vulnerabilities:
+  - id: CVE-2025-1000
+    paths: [\"**/requirements*.txt\"]
+    statement: not reachable from the training code
+  - id: CVE-2025-2000
+    expired_at: 2021-06-30
+  - id: GHSA-aaaa-bbbb-cccc
+    purls:
+      - pkg:pypi/torch            # any version
+      - pkg:pypi/numpy@1.26.0
+misconfigurations:
+  - id: AVD-DS-0002
+    paths:
+      - docker/Dockerfile
+secrets:
+licenses:
+  - id: GPL-3.0-only
+    expired_at: 2031-01-01T00:00:00Z
+";
+
+    fn subject<'a>(kind: Kind, ids: &'a [&'a str], paths: &'a [&'a str], purl: Option<&'a str>) -> Subject<'a> {
+        Subject { kind, ids, paths, purl }
+    }
+
+    #[test]
+    fn yaml_sections_paths_purls_statement_and_expiry() {
+        let e = parse_file(YAML, Path::new(".trivyignore.yaml")).unwrap();
+        assert_eq!(e.len(), 5);
+        assert_eq!(e[0].statement.as_deref(), Some("not reachable from the training code"));
+        assert_eq!(e[1].expires, Some(time::macros::date!(2021 - 06 - 30)));
+        assert_eq!(e[1].source, ".trivyignore.yaml: vulnerabilities[1]");
+        assert_eq!(e[4].expires, Some(time::macros::date!(2031 - 01 - 01)));
+        let v = Kind::Vulnerability;
+        // paths: glob over directories, also at the root; another file does not match.
+        assert!(matches(&e[0], &subject(v, &["CVE-2025-1000"], &["ml/requirements-train.txt"], None)));
+        assert!(matches(&e[0], &subject(v, &["CVE-2025-1000"], &["requirements.txt"], None)));
+        assert!(!matches(&e[0], &subject(v, &["CVE-2025-1000"], &["poetry.lock"], None)));
+        // An id in another section does not apply.
+        assert!(!matches(&e[1], &subject(Kind::Secret, &["CVE-2025-2000"], &["x"], None)));
+        // purls: versionless matches any version; versioned only that version; none without a purl.
+        let g = ["GHSA-aaaa-bbbb-cccc"];
+        assert!(matches(&e[2], &subject(v, &g, &[], Some("pkg:pypi/torch@2.5.1"))));
+        assert!(matches(&e[2], &subject(v, &g, &[], Some("pkg:pypi/numpy@1.26.0"))));
+        assert!(!matches(&e[2], &subject(v, &g, &[], Some("pkg:pypi/numpy@1.26.4"))));
+        assert!(!matches(&e[2], &subject(v, &g, &[], Some("pkg:pypi/torchvision@0.20.0"))));
+        assert!(!matches(&e[2], &subject(v, &g, &[], None)));
+        // The AVD alias, limited to one file.
+        let m = Kind::Misconfiguration;
+        assert!(matches(&e[3], &subject(m, &["DS-0002", "AVD-DS-0002"], &["docker/Dockerfile"], None)));
+        assert!(!matches(&e[3], &subject(m, &["DS-0002", "AVD-DS-0002"], &["Dockerfile"], None)));
+    }
+
+    #[test]
+    fn yaml_errors_name_the_file_and_entry() {
+        let p = Path::new("ign.yaml");
+        let msg = |t: &str| parse_yaml(t, p).unwrap_err().to_string();
+        assert!(
+            msg("vulnerabilities:\n  - id: CVE-1\n    expired-at: 2020-01-01\n")
+                .contains("vulnerabilities[0]: unknown key `expired-at`")
+        );
+        assert!(msg("vulns:\n  - id: CVE-1\n").contains("unknown section `vulns`"));
+        assert!(msg("secrets:\n  - paths: [a]\n").contains("secrets[0]: `id` is missing"));
+        assert!(
+            msg("licenses:\n  - id: MIT\n    expired_at: soon\n")
+                .contains("`expired_at: soon` is not a YYYY-MM-DD date")
+        );
+        assert!(msg("vulnerabilities: [\n").starts_with("ign.yaml:"));
+        assert!(parse_yaml("", p).unwrap().is_empty());
+        // A `.trivyignore` entry has no kind: it applies to any.
+        let t = parse_file("MIT\n", Path::new(".trivyignore")).unwrap();
+        assert!(matches(&t[0], &subject(Kind::License, &["MIT"], &[], None)));
     }
 }

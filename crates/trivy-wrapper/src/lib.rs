@@ -10,7 +10,7 @@
 
 pub mod convert;
 pub mod ignore;
-mod process;
+use mlsec_cli::process;
 pub mod report;
 
 use std::path::{Path, PathBuf};
@@ -172,7 +172,7 @@ impl Error {
             Error::Failed { .. } | Error::BadReport(_) => {
                 format!("run the trivy command by hand to see the failure; mlsec reads Trivy {TESTED_TRIVY}'s JSON")
             }
-            Error::Ignore(_) => "each line is `ID [exp:YYYY-MM-DD]`".to_owned(),
+            Error::Ignore(_) => "`.trivyignore`: each line is `ID [exp:YYYY-MM-DD]`; `.trivyignore.yaml`: `- id:` entries with paths, purls, statement, expired_at".to_owned(),
             Error::Io { .. } => return None,
         })
     }

@@ -62,7 +62,8 @@ struct Cli {
     #[arg(long)]
     ignore_unfixed: bool,
 
-    /// Trivy ignore file [default: .trivyignore in the current directory, if present]
+    /// Trivy ignore file, `.trivyignore` text or `.trivyignore.yaml` [default: .trivyignore and
+    /// .trivyignore.yaml in the current directory, if present]
     #[arg(long, value_name = "FILE")]
     ignorefile: Option<PathBuf>,
 
@@ -117,26 +118,30 @@ fn in_pull_request() -> bool {
         || std::env::var("CI_MERGE_REQUEST_IID").is_ok_and(|v| !v.is_empty())
 }
 
+/// The ignore files: `--ignorefile` (or `[trivy] ignorefile`), else `.trivyignore` and
+/// `.trivyignore.yaml` (or `.yml`) in the current directory, each when present.
 fn load_ignores(explicit: Option<PathBuf>, cwd: &Path) -> Result<Vec<ignore::IgnoreEntry>> {
-    let path = match explicit {
-        Some(p) => p,
-        None => {
-            let yaml = cwd.join(".trivyignore.yaml");
-            if yaml.is_file() && !cwd.join(".trivyignore").is_file() {
-                return fail(
-                    ".trivyignore.yaml is not read by trivy-wrapper yet".to_owned(),
-                    "list the ids in .trivyignore (`ID [exp:YYYY-MM-DD]` per line), or pass --ignorefile",
-                );
-            }
-            let p = cwd.join(".trivyignore");
-            if !p.is_file() {
-                return Ok(Vec::new());
-            }
-            PathBuf::from(".trivyignore")
-        }
+    let paths = match explicit {
+        Some(p) => vec![p],
+        None => [".trivyignore", ".trivyignore.yaml", ".trivyignore.yml"]
+            .into_iter()
+            .map(PathBuf::from)
+            .filter(|p| cwd.join(p).is_file())
+            .collect(),
     };
-    let text = std::fs::read_to_string(cwd.join(&path)).with_context(|| format!("reading {}", path.display()))?;
-    ignore::parse(&text, &path).map_err(|e| with_hint(e, Some("each line is `ID [exp:YYYY-MM-DD]`".to_owned())))
+    let mut out = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(cwd.join(&path)).with_context(|| format!("reading {}", path.display()))?;
+        let yaml = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+        let hint = if yaml {
+            "entries are `- id: ...` under vulnerabilities/misconfigurations/secrets/licenses, with optional \
+             paths, purls, statement, expired_at: YYYY-MM-DD"
+        } else {
+            "each line is `ID [exp:YYYY-MM-DD]`"
+        };
+        out.extend(ignore::parse_file(&text, &path).map_err(|e| with_hint(e, Some(hint.to_owned())))?);
+    }
+    Ok(out)
 }
 
 fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
@@ -204,7 +209,7 @@ fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
         return fail("--new-only needs a baseline to compare against".to_owned(), "pass --baseline FILE");
     }
 
-    write_output(&cli.output, &sarif::to_json(&file))?;
+    write_output(&cli.output, &file)?;
     let fail_on = match gate.fail_on {
         FailOn::Severity(s) => Some(s),
         FailOn::None => None,
@@ -225,16 +230,35 @@ fn note(global: &GlobalArgs, text: &str) {
     }
 }
 
-fn write_output(path: &Path, content: &str) -> Result<()> {
+/// Write the SARIF: `-` to stdout, else atomically (a temp file beside it, then a rename), as
+/// `sarif::write_atomic` does. Streamed from `sarif::to_sarif` through a buffer rather than built
+/// as one string with `sarif::to_json` (same bytes): a 5,000-finding report is 13 MB of pretty JSON,
+/// and building that string (and growing it past its estimate) touches 40 MB of fresh memory.
+fn write_output(path: &Path, file: &mlsec_findings::FindingsFile) -> Result<()> {
+    let sarif = sarif::to_sarif(file);
     if path == Path::new("-") {
-        let mut out = std::io::stdout().lock();
-        out.write_all(content.as_bytes()).context("writing to stdout")?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &sarif).context("writing to stdout")?;
         return out.flush().context("writing to stdout");
     }
-    sarif::write_atomic(path, content.as_bytes()).map_err(|e| {
-        let h = e.hint();
-        with_hint(e, h)
-    })
+    let ctx = || format!("writing {}", path.display());
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).with_context(ctx)?;
+    let tmp = tempfile::NamedTempFile::new_in(dir).with_context(ctx)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
+    serde_json::to_writer_pretty(&mut w, &sarif).with_context(ctx)?;
+    let tmp = w.into_inner().map_err(|e| e.into_error()).with_context(ctx)?;
+    // A temp file is created 0600; a report is an ordinary file (keep an existing file's mode).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).with_context(ctx)?;
+    }
+    tmp.persist(path).map_err(|e| e.error).with_context(ctx)?;
+    Ok(())
 }
 
 // mimalloc: converting and writing thousands of findings is allocation-bound.

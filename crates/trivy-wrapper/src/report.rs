@@ -73,6 +73,30 @@ pub struct TrivyResult {
     /// Licenses.
     #[serde(default, deserialize_with = "nullable")]
     pub licenses: Vec<License>,
+    /// Findings that a VEX document (or, with `--show-suppressed`, an ignore file) suppressed.
+    #[serde(default, rename = "ExperimentalModifiedFindings", deserialize_with = "nullable")]
+    pub modified_findings: Vec<ModifiedFinding>,
+}
+
+/// `ExperimentalModifiedFindings[]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModifiedFinding {
+    /// `vulnerability`, `misconfiguration`, `secret`, `license`.
+    #[serde(default, deserialize_with = "nullable")]
+    pub r#type: String,
+    /// `not_affected`, `fixed`, `ignored`, ...
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The VEX statement (justification).
+    #[serde(default)]
+    pub statement: Option<String>,
+    /// Where the suppression came from (`CycloneDX VEX`, `OpenVEX`, `.trivyignore.yaml`, ...).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The finding itself, in the shape of its type (a `Vulnerabilities[]` entry for vulnerabilities).
+    #[serde(default)]
+    pub finding: Option<serde_json::Value>,
 }
 
 /// `PkgIdentifier` / `Identifier`.
@@ -147,6 +171,9 @@ pub struct Vuln {
     /// Installed version.
     #[serde(default, deserialize_with = "nullable")]
     pub installed_version: String,
+    /// Where the package is inside the artifact (a jar, a `site-packages` dir), when Trivy says.
+    #[serde(default)]
+    pub pkg_path: Option<String>,
     /// Fixed version(s).
     #[serde(default)]
     pub fixed_version: Option<String>,

@@ -186,6 +186,64 @@ fn ignore_unfixed_and_trivyignore_with_expiry_are_visible_suppressions() {
 }
 
 #[test]
+fn trivyignore_yaml_entries_match_by_section_path_purl_and_expire() {
+    let bed = Bed::replay(&fixture("v069-ml.json"));
+    std::fs::write(
+        bed.path().join(".trivyignore.yaml"),
+        "vulnerabilities:\n  - id: CVE-2025-32434\n    purls: [pkg:pypi/torch]\n    statement: weights_only=True everywhere\n    expired_at: 2030-01-01\n  - id: CVE-2024-11392\n    purls: [pkg:pypi/transformers@9.9.9]\n  - id: CVE-2099-0001\n    paths: [\"**/requirements*.txt\"]\nmisconfigurations:\n  - id: AVD-DS-0002\n    paths: [docker/Dockerfile]\nsecrets:\n  - id: huggingface-access-token\n    paths: [\"notebooks/**\"]\n    expired_at: 2020-01-01\nlicenses:\n  - id: DS-0002\n",
+    )
+    .unwrap();
+    let o = bed.run(&["--fail-on", "low"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let file = bed.read();
+    let f = &file.runs[0].findings;
+    // torch: a versionless purl matches; the statement is the justification.
+    assert_eq!(f[0].suppressions.len(), 1);
+    assert_eq!(
+        f[0].suppressions[0].justification.as_deref(),
+        Some("weights_only=True everywhere (listed in .trivyignore.yaml: vulnerabilities[0])")
+    );
+    assert_eq!(f[0].suppressions[0].source.as_deref(), Some(".trivyignore.yaml"));
+    assert_eq!(f[0].suppressions[0].expires, Some(time::macros::date!(2030 - 01 - 01)));
+    // transformers 4.37.2 is not the listed version; the path glob matches requirements.txt.
+    assert!(f[1].suppressions.is_empty());
+    assert_eq!(f[2].suppressions.len(), 1);
+    // DS-0002 is in ./Dockerfile, not docker/Dockerfile; a license entry does not apply to it.
+    assert!(f[3].suppressions.is_empty());
+    // The secret's entry matches but expired: visible, and it no longer suppresses.
+    assert!(f[4].suppressions[0].is_expired(time::macros::date!(2026 - 12 - 02)));
+
+    // Malformed: exit 2, the file and entry named, with a hint.
+    std::fs::write(bed.path().join(".trivyignore.yaml"), "vulnerabilities:\n  - id: CVE-1\n    expires: 2030-01-01\n")
+        .unwrap();
+    let o = bed.run(&["--fail-on", "low"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains(".trivyignore.yaml: vulnerabilities[0]: unknown key `expires`") && e.contains("hint:"), "{e}");
+}
+
+#[test]
+fn vex_suppressed_vulnerabilities_are_listed_as_suppressed() {
+    let bed = Bed::replay(&fixture("v069-vex.json"));
+    // The CRITICAL onnx finding is VEX-suppressed: only the HIGH pillow one gates.
+    let o = bed.run(&["--fail-on", "critical"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = bed.run(&["--fail-on", "high"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let file = bed.read();
+    let f = &file.runs[0].findings;
+    assert_eq!(f.len(), 2);
+    assert!(f[0].suppressions.is_empty());
+    assert_eq!(f[1].rule_id, "CVE-2099-2222");
+    assert_eq!(f[1].severity, Severity::Critical);
+    assert_eq!(f[1].locations[0].start_line, Some(5));
+    let s = &f[1].suppressions[0];
+    assert_eq!(s.kind, SuppressionKind::External);
+    assert_eq!(s.source.as_deref(), Some("vex: CycloneDX VEX"));
+    assert_eq!(s.justification.as_deref(), Some("not_affected: vulnerable_code_not_in_execute_path"));
+}
+
+#[test]
 fn db_rate_limit_tries_the_next_repository_then_fails_with_a_hint() {
     let rate = "echo '2026-12-01T10:00:00Z\tFATAL\tinit error: DB error: failed to download vulnerability DB: OCI artifact error: GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS: retry-after: 1.2ms' >&2; exit 1";
     let body = format!(
