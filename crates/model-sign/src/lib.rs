@@ -633,9 +633,25 @@ fn compare(expected: &[Resource], actual: &[Resource]) -> Vec<FileResult> {
 /// artifact location.
 fn location(path: &str) -> Location {
     let p = Path::new(path);
-    if p.is_relative() {
+    // A relative path that climbs out of the working directory (`../models/x`) is not
+    // repo-relative: resolve it and treat it like an absolute one.
+    let climbs = p.components().any(|c| matches!(c, std::path::Component::ParentDir));
+    if p.is_relative() && !climbs {
         return Location::file(path, None);
     }
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let normalised: std::path::PathBuf = abs.components().fold(std::path::PathBuf::new(), |mut acc, c| {
+        match c {
+            std::path::Component::ParentDir => {
+                acc.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => acc.push(other),
+        }
+        acc
+    });
+    let p = normalised.as_path();
+    let path = &*p.to_string_lossy();
     if let Some(rel) = std::env::current_dir().ok().and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf)) {
         return Location::file(rel.to_string_lossy(), None);
     }
@@ -725,4 +741,20 @@ pub fn findings(report: &VerifyReport, version: &str) -> FindingsFile {
         push(id, sev, msg, path, &f.name);
     }
     FindingsFile { runs: vec![run] }
+}
+
+#[cfg(test)]
+mod location_tests {
+    use super::location;
+
+    #[test]
+    fn paths_outside_the_working_directory_are_artifacts_not_repo_paths() {
+        let inside = location("models/a.safetensors");
+        assert!(inside.is_repo_file());
+        assert_eq!(inside.uri, "models/a.safetensors");
+        let outside = location("../elsewhere/model/w.bin");
+        assert!(!outside.is_repo_file(), "{outside:?}");
+        assert!(outside.uri.starts_with("file:///") && !outside.uri.contains(".."), "{}", outside.uri);
+        assert!(outside.uri.ends_with("/elsewhere/model/w.bin"), "{}", outside.uri);
+    }
 }

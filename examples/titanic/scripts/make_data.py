@@ -52,7 +52,7 @@ def score(r):
 
 
 def main():
-    rows = list(passengers(random.Random(1912)))
+    rows = list(passengers(random.Random(1912)))  # nosec B311: synthetic example data, not crypto
     with open("data/titanic-sample.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()), lineterminator="\n")
         w.writeheader()
