@@ -117,21 +117,6 @@ fn findings_err(e: mlsec_findings::FindingsError) -> anyhow::Error {
     }
 }
 
-fn today() -> Result<time::Date> {
-    match std::env::var("MLSEC_TODAY") {
-        Ok(s) if !s.is_empty() => match sarif::parse_date(&s) {
-            Some(d) => Ok(d),
-            None => fail(format!("MLSEC_TODAY={s:?} is not a YYYY-MM-DD date"), "unset MLSEC_TODAY"),
-        },
-        _ => Ok(time::OffsetDateTime::now_utc().date()),
-    }
-}
-
-fn in_pull_request() -> bool {
-    std::env::var("GITHUB_EVENT_NAME").is_ok_and(|e| e.starts_with("pull_request"))
-        || std::env::var("CI_MERGE_REQUEST_IID").is_ok_and(|v| !v.is_empty())
-}
-
 fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let config = Config::load(cli.global.mlsec_config.as_deref(), &cwd)?;
@@ -158,7 +143,7 @@ fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
         timeout: Duration::from_secs(cli.timeout.or(section.timeout).unwrap_or(600).max(1)),
         workdir: cwd,
     };
-    let today = today()?;
+    let today = mlsec_cli::ci::today()?;
 
     let mut file = bandit_wrapper::run(&settings).map_err(lib_err)?;
 
@@ -167,7 +152,7 @@ fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
         let base_file =
             sarif::read_file(base, 256 * 1024 * 1024).map_err(findings_err).context("reading the baseline")?;
         let stats = baseline::apply(&mut file, &base_file, false);
-        if gate.sources.new_only == Source::Default && in_pull_request() {
+        if gate.sources.new_only == Source::Default && mlsec_cli::ci::in_pull_request() {
             new_only = true;
         }
         note(

@@ -50,6 +50,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod args;
+pub mod ci;
 pub mod config;
 pub mod exit;
 mod fail_on;

@@ -60,21 +60,6 @@ fn stderr_line(global: &GlobalArgs, text: &str) {
     }
 }
 
-/// Today's date (UTC) for suppression expiry; `MLSEC_TODAY=YYYY-MM-DD` pins it for reproducible
-/// reports and tests.
-fn today() -> Result<time::Date> {
-    match std::env::var("MLSEC_TODAY") {
-        Ok(s) if !s.is_empty() => match sarif::parse_date(&s) {
-            Some(d) => Ok(d),
-            None => fail(
-                format!("MLSEC_TODAY={s:?} is not a YYYY-MM-DD date"),
-                "unset MLSEC_TODAY or give a date like 2026-12-31",
-            ),
-        },
-        _ => Ok(time::OffsetDateTime::now_utc().date()),
-    }
-}
-
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(x), Ok(y)) => x == y,
@@ -130,12 +115,6 @@ struct Prepared {
     policy: GatePolicy,
 }
 
-fn in_pull_request() -> bool {
-    let gh = std::env::var("GITHUB_EVENT_NAME").is_ok_and(|e| e.starts_with("pull_request"));
-    let gl = std::env::var("CI_MERGE_REQUEST_IID").is_ok_and(|v| !v.is_empty());
-    gh || gl
-}
-
 fn prepare(
     global: &GlobalArgs,
     input: &InputArgs,
@@ -145,7 +124,7 @@ fn prepare(
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let config = Config::load(global.config.as_deref(), &cwd)?;
     let settings = GateSettings::resolve_with_matches(gate, matches, &config);
-    let today = today()?;
+    let today = mlsec_cli::ci::today()?;
 
     let files = read_inputs(input)?;
     let (mut file, _) = merge::merge(files).map_err(findings_err)?;
@@ -176,7 +155,7 @@ fn prepare(
         let base_file = sarif::read_file(base, limit).map_err(findings_err).context("reading the baseline")?;
         let stats = baseline::apply(&mut file, &base_file, false);
         // PR gates default to new findings only (DESIGN.md §4.6) unless set explicitly.
-        if settings.sources.new_only == Source::Default && in_pull_request() {
+        if settings.sources.new_only == Source::Default && mlsec_cli::ci::in_pull_request() {
             new_only = true;
         }
         stderr_line(

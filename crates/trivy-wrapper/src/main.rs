@@ -103,21 +103,6 @@ fn with_hint<E: std::error::Error + Send + Sync + 'static>(e: E, hint: Option<St
     }
 }
 
-fn today() -> Result<time::Date> {
-    match std::env::var("MLSEC_TODAY") {
-        Ok(s) if !s.is_empty() => match sarif::parse_date(&s) {
-            Some(d) => Ok(d),
-            None => fail(format!("MLSEC_TODAY={s:?} is not a YYYY-MM-DD date"), "unset MLSEC_TODAY"),
-        },
-        _ => Ok(time::OffsetDateTime::now_utc().date()),
-    }
-}
-
-fn in_pull_request() -> bool {
-    std::env::var("GITHUB_EVENT_NAME").is_ok_and(|e| e.starts_with("pull_request"))
-        || std::env::var("CI_MERGE_REQUEST_IID").is_ok_and(|v| !v.is_empty())
-}
-
 /// The ignore files: `--ignorefile` (or `[trivy] ignorefile`), else `.trivyignore` and
 /// `.trivyignore.yaml` (or `.yml`) in the current directory, each when present.
 fn load_ignores(explicit: Option<PathBuf>, cwd: &Path) -> Result<Vec<ignore::IgnoreEntry>> {
@@ -150,7 +135,7 @@ fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
     let section: Section = config.tool_section(ToolSection::Trivy)?.unwrap_or_default();
     let config_dir = config.file.as_ref().map(|f| f.dir().to_path_buf()).unwrap_or_else(|| cwd.clone());
     let gate = GateSettings::resolve_with_matches(&cli.gate, matches, &config);
-    let today = today()?;
+    let today = mlsec_cli::ci::today()?;
 
     let ignores = load_ignores(cli.ignorefile.clone().or(section.ignorefile.map(|p| config_dir.join(p))), &cwd)?;
     let settings = Settings {
@@ -201,7 +186,7 @@ fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
             })
             .context("reading the baseline")?;
         let stats = baseline::apply(&mut file, &base_file, false);
-        if gate.sources.new_only == Source::Default && in_pull_request() {
+        if gate.sources.new_only == Source::Default && mlsec_cli::ci::in_pull_request() {
             new_only = true;
         }
         note(&cli.global, &format!("trivy-wrapper: baseline: {} new, {} unchanged", stats.new, stats.unchanged));
