@@ -1,5 +1,6 @@
 //! Thin binary for `bandit-wrapper`; see the library crate.
 
+use mlsec_cli::exit::{fail, hinted};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,7 +9,7 @@ use anyhow::{Context, Result};
 use bandit_wrapper::{BanditConfig, Settings};
 use clap::{ArgMatches, Parser};
 use mlsec_cli::config::{Config, GateSettings, Source, ToolSection};
-use mlsec_cli::{ColorChoice, ExitStatus, FailOn, GateArgs, Verbosity, WithHint};
+use mlsec_cli::{ColorChoice, ExitStatus, FailOn, GateArgs, Verbosity};
 use mlsec_findings::gate::{GatePolicy, Verdict};
 use mlsec_findings::{baseline, sarif};
 use serde::Deserialize;
@@ -99,22 +100,14 @@ struct Section {
     bandit: Option<PathBuf>,
 }
 
-fn fail<T>(message: String, hint: impl Into<String>) -> Result<T> {
-    Err(anyhow::Error::new(WithHint::new(message, hint)))
-}
-
 fn lib_err(e: bandit_wrapper::Error) -> anyhow::Error {
-    match e.hint() {
-        Some(h) => anyhow::Error::new(WithHint::new(e, h)),
-        None => anyhow::Error::new(e),
-    }
+    let hint = e.hint();
+    hinted(e, hint)
 }
 
 fn findings_err(e: mlsec_findings::FindingsError) -> anyhow::Error {
-    match e.hint() {
-        Some(h) => anyhow::Error::new(WithHint::new(e, h)),
-        None => anyhow::Error::new(e),
-    }
+    let hint = e.hint();
+    hinted(e, hint)
 }
 
 fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {

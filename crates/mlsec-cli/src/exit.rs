@@ -149,6 +149,20 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
 }
 
+/// An error made of `message`, printed with a `hint:` line: what the binaries return when a
+/// setting or an input is wrong.
+pub fn fail<T>(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Result<T> {
+    Err(anyhow::Error::new(WithHint::new(message.into(), hint)))
+}
+
+/// A library error carrying its own hint (when it has one) into the `hint:` line.
+pub fn hinted<E: StdError + Send + Sync + 'static>(error: E, hint: Option<String>) -> anyhow::Error {
+    match hint {
+        Some(h) => anyhow::Error::new(WithHint::new(error, h)),
+        None => anyhow::Error::new(error),
+    }
+}
+
 /// Maps the result of a binary's `run` to its exit code: the status on success, `0` (silently) for
 /// a broken pipe, and otherwise the error printed by [`report_error`] with exit code 2.
 pub fn finish(result: anyhow::Result<ExitStatus>) -> ExitCode {

@@ -7,6 +7,7 @@
 pub mod cli;
 mod scan;
 
+use mlsec_cli::exit::fail;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -36,17 +37,10 @@ pub fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
     }
 }
 
-/// An error with a hint line.
-fn fail<T>(message: String, hint: &str) -> Result<T> {
-    Err(anyhow::Error::new(mlsec_cli::WithHint::new(message, hint)))
-}
-
 /// Attach the findings library's hint to its error.
 fn findings_err(e: FindingsError) -> anyhow::Error {
-    match e.hint() {
-        Some(h) => anyhow::Error::new(mlsec_cli::WithHint::new(e, h)),
-        None => anyhow::Error::new(e),
-    }
+    let hint = e.hint();
+    mlsec_cli::exit::hinted(e, hint)
 }
 
 fn read_inputs(input: &InputArgs) -> Result<Vec<FindingsFile>> {
@@ -378,7 +372,7 @@ fn publish_cmd(global: &GlobalArgs, a: &PublishCmd, matches: &ArgMatches) -> Res
             let _ = writeln!(err, "error: publishing: {e}");
         }
         let _ = writeln!(err, "mlsec publish: the gate's verdict was exit {} ({})", exit.code(), report.headline);
-        return fail(format!("{} publishing step(s) failed", outcome.errors.len()), &first.hint());
+        return fail(format!("{} publishing step(s) failed", outcome.errors.len()), first.hint());
     }
     Ok(exit)
 }

@@ -1,5 +1,6 @@
 //! Thin binary for `sbom`: parse, validate settings, run the library, map to an exit code.
 
+use mlsec_cli::exit::fail;
 use std::io::Write;
 
 use anyhow::Result;
@@ -18,10 +19,6 @@ struct Section {
     spec_version: Option<String>,
     /// Rule ids to emit (default: all).
     rules: Option<Vec<String>>,
-}
-
-fn fail<T>(message: String, hint: impl Into<String>) -> Result<T> {
-    Err(anyhow::Error::new(mlsec_cli::WithHint::new(message, hint)))
 }
 
 fn main() -> std::process::ExitCode {

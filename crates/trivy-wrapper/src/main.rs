@@ -1,5 +1,6 @@
 //! Thin binary for `trivy-wrapper`; see the library crate.
 
+use mlsec_cli::exit::{fail, hinted};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Parser};
 use mlsec_cli::config::{Config, GateSettings, Source, ToolSection};
-use mlsec_cli::{ExitStatus, FailOn, GateArgs, GlobalArgs, Verbosity, WithHint};
+use mlsec_cli::{ExitStatus, FailOn, GateArgs, GlobalArgs, Verbosity};
 use mlsec_findings::gate::{GatePolicy, Verdict};
 use mlsec_findings::{baseline, sarif};
 use serde::Deserialize;
@@ -92,17 +93,6 @@ struct Section {
     timeout: Option<u64>,
 }
 
-fn fail<T>(message: String, hint: impl Into<String>) -> Result<T> {
-    Err(anyhow::Error::new(WithHint::new(message, hint)))
-}
-
-fn with_hint<E: std::error::Error + Send + Sync + 'static>(e: E, hint: Option<String>) -> anyhow::Error {
-    match hint {
-        Some(h) => anyhow::Error::new(WithHint::new(e, h)),
-        None => anyhow::Error::new(e),
-    }
-}
-
 /// The ignore files: `--ignorefile` (or `[trivy] ignorefile`), else `.trivyignore` and
 /// `.trivyignore.yaml` (or `.yml`) in the current directory, each when present.
 fn load_ignores(explicit: Option<PathBuf>, cwd: &Path) -> Result<Vec<ignore::IgnoreEntry>> {
@@ -124,7 +114,7 @@ fn load_ignores(explicit: Option<PathBuf>, cwd: &Path) -> Result<Vec<ignore::Ign
         } else {
             "each line is `ID [exp:YYYY-MM-DD]`"
         };
-        out.extend(ignore::parse_file(&text, &path).map_err(|e| with_hint(e, Some(hint.to_owned())))?);
+        out.extend(ignore::parse_file(&text, &path).map_err(|e| hinted(e, Some(hint.to_owned())))?);
     }
     Ok(out)
 }
@@ -161,7 +151,7 @@ fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
 
     let (mut file, info) = trivy_wrapper::run(&settings).map_err(|e| {
         let h = e.hint();
-        with_hint(e, h)
+        hinted(e, h)
     })?;
     if !info.failed_repositories.is_empty() {
         note(
@@ -182,7 +172,7 @@ fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
         let base_file = sarif::read_file(base, 256 * 1024 * 1024)
             .map_err(|e| {
                 let h = e.hint();
-                with_hint(e, h)
+                hinted(e, h)
             })
             .context("reading the baseline")?;
         let stats = baseline::apply(&mut file, &base_file, false);
