@@ -5,7 +5,8 @@
 # (bench/sbom-recall.py computes that ground truth independently of sbom).
 # Usage: bench/sbom.sh [PROJECT_DIR] [R] [TOOLS]   (TOOLS: comma list of sbom,cdxgen,syft,cyclonedx-py)
 #   PROJECT_DIR defaults to ../shared/projects/text-generation-inference (its manifests and
-#   lockfiles); a full checkout (e.g. brought with the search tool's `fetch`) works too.
+#   lockfiles); the recorded run uses a full checkout brought with the search tool's `fetch`:
+#     git --git-dir=<fetched repo> archive HEAD | tar -x -C /work/cache/bench-data/sbom/tgi
 # The anchors are installed into .tools/anchors on first use (needs the registries once).
 # cdxgen is run with FETCH_LICENSE=false and --no-install-deps so that it reads lockfiles only;
 # cyclonedx-py reads one file per run, so it is run on each requirements/lock file it supports
@@ -48,12 +49,16 @@ cpu() {
   echo "$b"
 }
 count() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d.get("components", d.get("packages", []))))' "$1" 2>/dev/null || echo "-"; }
-recall() {
-  python3 "$root/bench/sbom-recall.py" "$project" "$1" >"$work/recall" 2>/dev/null || { echo "-"; return; }
-  head -1 "$work/recall" | sed 's/ pinned PyPI pairs found//'
+recall() { # PyPI and Cargo recall of one SBOM
+  python3 "$root/bench/sbom-recall.py" "$project" "$1" >"$work/recall" 2>/dev/null
+  [ -s "$work/recall" ] || { echo "- -"; return; }
+  local py cargo
+  py=$(grep -m1 'pinned PyPI' "$work/recall" | sed 's/ pinned PyPI pairs found//')
+  cargo=$(grep -m1 'pinned Cargo' "$work/recall" | sed 's/ pinned Cargo pairs found//')
+  printf '%-20s %s' "$py" "$cargo"
 }
 
-printf '%-14s %8s %11s  %s\n' tool cpu-s components recall
+printf '%-14s %8s %11s  %-20s %s\n' tool cpu-s components pypi-recall cargo-recall
 row() { printf '%-14s %8s %11s  %s\n' "$1" "$2" "$(count "$3")" "$(recall "$3")"; }
 
 t_sbom=$(cpu "$sbom" "$project" -q -o "$work/sbom.json")

@@ -8,11 +8,12 @@ use mlsec_cli::{GateArgs, GlobalArgs};
 /// Write a CycloneDX 1.6 (or 1.5) or SPDX 2.3 JSON SBOM of a project by parsing its manifests and
 /// lockfiles natively: requirements*.txt (-r followed, -c as constraints, --hash kept),
 /// pyproject.toml, uv.lock, poetry.lock, Pipfile.lock, pdm.lock, pylock.toml, installed
-/// *.dist-info/METADATA, conda environment.yml, Cargo.lock, package-lock.json v1-v3, yarn.lock
-/// (v1, berry), pnpm-lock.yaml, Dockerfile FROM. The ML-BOM: model files (safetensors, GGUF, ONNX,
-/// PyTorch, pickle/joblib, Keras, NumPy) detected by content and hashed; Hugging Face models
-/// (config.json, model card, tokenizer) with a modelCard; datasets (CSV, TSV, Parquet, JSON Lines,
-/// Arrow, DVC outputs). No package manager is run, nothing is fetched, nothing is loaded or
+/// distributions (*.dist-info METADATA + RECORD, *.egg-info), conda environment.yml, Cargo.lock,
+/// package-lock.json v1-v3, yarn.lock (v1, berry), pnpm-lock.yaml, Hugging Face kernels.lock,
+/// Dockerfile FROM. The ML-BOM: model files (safetensors, GGUF, ONNX, PyTorch, pickle/joblib,
+/// Keras, NumPy) detected by content and hashed; Hugging Face models (config.json, model card,
+/// tokenizer) with a modelCard; datasets (CSV, TSV, Parquet, JSON Lines, Arrow, .dvc outputs) and
+/// dvc.lock pipeline lineage. No package manager is run, nothing is fetched, nothing is loaded or
 /// unpickled. mlsec.toml [sbom]: exclude, spec-version, rules.
 ///
 /// Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it (pickle-format models

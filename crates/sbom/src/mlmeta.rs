@@ -1,7 +1,8 @@
 //! ML-BOM metadata: Hugging Face model layouts (`config.json`, model card YAML front matter in
 //! `README.md`, tokenizer files), datasets found in the repository (CSV/TSV, Parquet, JSON Lines,
-//! Arrow by extension and content) and DVC-tracked outputs (`*.dvc`). Nothing is fetched: hub ids
-//! named by a card or config become `pkg:huggingface/...` purls only.
+//! Arrow by extension and content), DVC-tracked outputs (`*.dvc`) and DVC pipeline artifacts
+//! (`dvc.lock`: each stage's data/model outputs and the data/model inputs they were made from).
+//! Nothing is fetched: hub ids named by a card or config become `pkg:huggingface/...` purls only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -120,8 +121,10 @@ pub struct DataFile {
     pub md5: Option<String>,
     /// Size in bytes (from the file, else from DVC).
     pub size: Option<u64>,
-    /// The `.dvc` file that tracks it.
+    /// The `.dvc` file (or `dvc.lock`) that tracks it.
     pub dvc: Option<String>,
+    /// The `dvc.lock` stage that produces it.
+    pub stage: Option<String>,
 }
 
 /// Is `name` a file this module reads (config, card, tokenizer)?
@@ -202,27 +205,80 @@ fn utf8_prefix(b: &[u8]) -> bool {
     }
 }
 
+/// One `outs`/`deps` entry of a DVC file: path (made repo-relative), file MD5 (a directory's
+/// `<md5>.dir` listing hash is not a file hash and is dropped), size; `dir` when it is a directory.
+fn dvc_entry(dir: &str, rel: &str, o: &Yaml) -> Option<(DataFile, bool)> {
+    let path = join_rel(dir, o["path"].as_str()?)?;
+    let raw = o["md5"].as_str().unwrap_or("");
+    let md5 =
+        Some(raw).filter(|m| m.len() == 32 && m.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_ascii_lowercase);
+    let size = o["size"].as_i64().and_then(|s| u64::try_from(s).ok());
+    let is_dir = raw.ends_with(".dir") || o["nfiles"].as_i64().is_some();
+    let d =
+        DataFile { path, format: DataFormat::Dvc, sha256: None, md5, size, dvc: Some(rel.to_string()), stage: None };
+    Some((d, is_dir))
+}
+
 /// Outputs of a DVC file (`outs: [{path, md5, size}]`), paths made repo-relative.
 pub fn parse_dvc(rel: &str, text: &str) -> Result<Vec<DataFile>, String> {
     let doc = crate::yaml::load(text)?;
     let outs = doc["outs"].as_vec().ok_or("no `outs` list")?;
     let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    let mut found = Vec::new();
-    for o in outs {
-        let Some(p) = o["path"].as_str() else { continue };
-        let Some(path) = join_rel(dir, p) else { continue };
-        let md5 = o["md5"]
-            .as_str()
-            .filter(|m| m.len() == 32 && m.bytes().all(|b| b.is_ascii_hexdigit()))
-            .map(str::to_ascii_lowercase);
-        let size = o["size"].as_i64().and_then(|s| u64::try_from(s).ok());
-        found.push(DataFile { path, format: DataFormat::Dvc, sha256: None, md5, size, dvc: Some(rel.to_string()) });
+    Ok(outs.iter().filter_map(|o| dvc_entry(dir, rel, o)).map(|(d, _)| d).collect())
+}
+
+/// One stage of a `dvc.lock`: what it read and what it wrote (every entry, code and parameters
+/// files too; [`is_artifact`] decides which are data or models).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DvcStage {
+    /// Stage name (`train`, `featurize@2024`).
+    pub name: String,
+    /// Inputs (`deps`), with whether each is a directory.
+    pub deps: Vec<(DataFile, bool)>,
+    /// Outputs (`outs`), with whether each is a directory.
+    pub outs: Vec<(DataFile, bool)>,
+}
+
+/// Stages of a `dvc.lock` (schema 2.0 `stages:` map, or the 1.x top-level map of stages); paths
+/// are relative to the lockfile's directory, as DVC writes them.
+pub fn parse_dvc_lock(rel: &str, text: &str) -> Result<Vec<DvcStage>, String> {
+    let doc = crate::yaml::load(text)?;
+    let stages = match (&doc["stages"], &doc) {
+        (Yaml::Hash(h), _) => h,
+        (Yaml::BadValue, Yaml::Hash(h)) if !h.contains_key(&Yaml::String("schema".into())) => h,
+        _ => return Err("no `stages` map".to_string()),
+    };
+    let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut out = Vec::new();
+    for (name, st) in stages {
+        let Some(name) = name.as_str() else { continue };
+        let entries = |k: &str| -> Vec<(DataFile, bool)> {
+            st[k].as_vec().into_iter().flatten().filter_map(|o| dvc_entry(dir, rel, o)).collect()
+        };
+        let mut outs = entries("outs");
+        for (o, _) in &mut outs {
+            o.stage = Some(name.to_string());
+        }
+        out.push(DvcStage { name: name.to_string(), deps: entries("deps"), outs });
     }
-    Ok(found)
+    Ok(out)
+}
+
+/// Archive extensions a pipeline's raw data often comes in.
+const ARCHIVE_EXT: &[&str] = &["tar", "tgz", "gz", "zip", "bz2", "xz", "zst", "7z"];
+
+/// Is a DVC pipeline entry a data or model artifact (a directory, or a data, model or archive file
+/// by extension) rather than code or a parameters/metrics file?
+pub fn is_artifact(path: &str, is_dir: bool) -> bool {
+    let ext = path.rsplit('/').next().and_then(|n| n.rsplit_once('.')).map(|(_, e)| e.to_ascii_lowercase());
+    is_dir
+        || data_candidate(path).is_some()
+        || crate::models::is_candidate(path)
+        || ext.is_some_and(|e| ARCHIVE_EXT.contains(&e.as_str()))
 }
 
 /// `dir/p` normalised; None when it leaves the project or is absolute.
-fn join_rel(dir: &str, p: &str) -> Option<String> {
+pub(crate) fn join_rel(dir: &str, p: &str) -> Option<String> {
     if p.starts_with('/') {
         return None;
     }

@@ -26,6 +26,13 @@ pub struct Component {
     /// The source usually records a license (installed `METADATA`, npm lockfile v2/v3), so a
     /// missing one is worth a `missing-license` finding.
     pub license_expected: bool,
+    /// purl qualifiers (conda `build`, `channel`, `subdir`), part of the purl and so of the bom-ref.
+    pub qualifiers: BTreeMap<String, String>,
+    /// Installed files (repo-relative path -> lower-case hex SHA-256 when the `RECORD` gives one),
+    /// from an installed distribution's `RECORD`.
+    pub files: BTreeMap<String, Option<String>>,
+    /// Extra `(name, value)` properties (`mlsec:kernel-variants`).
+    pub properties: BTreeSet<(String, String)>,
 }
 
 impl Component {
@@ -41,12 +48,16 @@ impl Component {
             dev: false,
             license: None,
             license_expected: false,
+            qualifiers: BTreeMap::new(),
+            files: BTreeMap::new(),
+            properties: BTreeSet::new(),
         }
     }
 
-    /// The purl (versionless when no version is pinned).
+    /// The purl (versionless when no version is pinned), with its qualifiers.
     pub fn purl(&self) -> String {
-        purl::purl(self.ecosystem, &self.name, self.version.as_deref())
+        let base = purl::purl(self.ecosystem, &self.name, self.version.as_deref());
+        purl::with_qualifiers(base, &self.qualifiers)
     }
 
     /// Add a source path.
@@ -99,6 +110,9 @@ pub struct Inventory {
     pub hf_models: BTreeMap<String, crate::mlmeta::HfModel>,
     /// Dataset files (present or DVC-tracked), by repo-relative path.
     pub datasets: BTreeMap<String, crate::mlmeta::DataFile>,
+    /// ML lineage from DVC pipelines: bom-ref of an output (`data:`/`model:`) -> the bom-refs of
+    /// the data/model inputs its stage read.
+    pub lineage: BTreeMap<String, BTreeSet<String>>,
     /// Licenses the project declares about itself, by manifest (`pyproject.toml` `license`).
     pub project_licenses: BTreeMap<String, String>,
     /// Files that could not be read or parsed (repo-relative path, reason).
@@ -121,6 +135,8 @@ impl Inventory {
                     existing.license = c.license;
                 }
                 existing.license_expected |= c.license_expected;
+                existing.files.extend(c.files);
+                existing.properties.extend(c.properties);
             }
             None => {
                 self.components.insert(key.clone(), c);
@@ -147,6 +163,9 @@ impl Inventory {
         self.models.extend(other.models);
         self.hf_models.extend(other.hf_models);
         self.datasets.extend(other.datasets);
+        for (from, tos) in other.lineage {
+            self.lineage.entry(from).or_default().extend(tos);
+        }
         self.project_licenses.extend(other.project_licenses);
         self.warnings.extend(other.warnings);
     }

@@ -73,10 +73,26 @@ pub fn cyclonedx(inv: &Inventory, info: &DocInfo, spec: SpecVersion) -> Value {
             if let Some(l) = &c.license {
                 o["licenses"] = license::cyclonedx(l);
             }
+            if !c.files.is_empty() {
+                // The installed files (RECORD) are where the component was found: evidence
+                // occurrences; 1.6 adds `additionalContext`, which carries the RECORD's SHA-256.
+                let occ: Vec<Value> = c
+                    .files
+                    .iter()
+                    .map(|(path, sha)| match (sha, spec) {
+                        (Some(h), SpecVersion::V1_6) => {
+                            json!({"location": path, "additionalContext": format!("sha256:{h}")})
+                        }
+                        _ => json!({"location": path}),
+                    })
+                    .collect();
+                o["evidence"] = json!({"occurrences": occ});
+            }
             let mut props: Vec<Value> = c.sources.iter().map(|s| json!({"name": "mlsec:source", "value": s})).collect();
             if let Some(s) = &c.specifier {
                 props.push(json!({"name": "mlsec:specifier", "value": s}));
             }
+            props.extend(c.properties.iter().map(|(n, v)| json!({"name": n, "value": v})));
             if !props.is_empty() {
                 o["properties"] = Value::Array(props);
             }
@@ -104,6 +120,10 @@ pub fn cyclonedx(inv: &Inventory, info: &DocInfo, spec: SpecVersion) -> Value {
     let direct: Vec<&String> = inv.components.keys().filter(|k| !depended.contains(k)).collect();
     let mut deps = vec![json!({"ref": ROOT_REF, "dependsOn": direct})];
     for (r, on) in &ml.model_deps {
+        deps.push(json!({"ref": r, "dependsOn": on}));
+    }
+    // DVC pipeline lineage: an output depends on the data/model inputs it was made from.
+    for (r, on) in &inv.lineage {
         deps.push(json!({"ref": r, "dependsOn": on}));
     }
     for key in inv.components.keys() {
@@ -195,6 +215,9 @@ impl MlRefs {
             on.dedup();
             r.model_deps.insert(r.models[dir].clone(), on);
         }
+        // A base model whose purl is already a package component (a `kernels.lock` repo without a
+        // commit) is that component: emitting it twice would duplicate the bom-ref.
+        r.bases.retain(|_, p| !inv.components.contains_key(p));
         for b in r.bases.values() {
             r.model_deps.entry(b.clone()).or_default();
         }
@@ -336,6 +359,9 @@ fn ml_components(inv: &Inventory, refs: &MlRefs) -> Vec<Value> {
         if let Some(dvc) = &d.dvc {
             props.push(json!({"name": "mlsec:dvc", "value": dvc}));
         }
+        if let Some(st) = &d.stage {
+            props.push(json!({"name": "mlsec:dvc-stage", "value": st}));
+        }
         props.push(json!({"name": "mlsec:source", "value": d.dvc.clone().unwrap_or_else(|| d.path.clone())}));
         o["properties"] = Value::Array(props);
         out.push(o);
@@ -393,6 +419,15 @@ pub fn spdx(inv: &Inventory, info: &DocInfo) -> Value {
             .collect();
         if !sums.is_empty() {
             p["checksums"] = Value::Array(sums);
+        }
+        if !c.files.is_empty() {
+            // SPDX 2.3 File elements need a SHA-1, which RECORD does not give: the files stay in
+            // the CycloneDX evidence, the count is noted here.
+            let hashed = c.files.values().filter(|h| h.is_some()).count();
+            p["comment"] = json!(format!(
+                "installed distribution: {} files listed by its metadata ({hashed} with a SHA-256 in RECORD)",
+                c.files.len()
+            ));
         }
         if !c.sources.is_empty() {
             p["sourceInfo"] =
@@ -475,7 +510,10 @@ pub fn spdx(inv: &Inventory, info: &DocInfo) -> Value {
             sums.push(json!({"algorithm": "MD5", "checksumValue": h}));
         }
         let size = d.size.map(|s| format!(", {s} bytes")).unwrap_or_default();
-        let dvc = d.dvc.as_deref().map(|s| format!(", tracked by {s}")).unwrap_or_default();
+        let mut dvc = d.dvc.as_deref().map(|s| format!(", tracked by {s}")).unwrap_or_default();
+        if let Some(st) = &d.stage {
+            dvc.push_str(&format!(" (stage {st})"));
+        }
         let mut p = json!({
             "SPDXID": spdx_id(&r), "name": d.path, "downloadLocation": "NOASSERTION", "filesAnalyzed": false,
             "licenseConcluded": "NOASSERTION", "licenseDeclared": "NOASSERTION", "copyrightText": "NOASSERTION",
@@ -502,6 +540,11 @@ pub fn spdx(inv: &Inventory, info: &DocInfo) -> Value {
     for m in inv.models.values() {
         let id = spdx_id(&format!("model:{}", m.path));
         rels.push(json!({"spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
+    }
+    for (from, tos) in &inv.lineage {
+        for to in tos {
+            rels.push(json!({"spdxElementId": spdx_id(from), "relationshipType": "GENERATED_FROM", "relatedSpdxElement": spdx_id(to)}));
+        }
     }
     for (from, tos) in &inv.dependencies {
         if !inv.components.contains_key(from) {

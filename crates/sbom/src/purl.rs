@@ -1,7 +1,7 @@
 //! Package URLs (purl) for the ecosystems `sbom` reads.
 //!
-//! Hand-written rather than the `packageurl` crate: we only ever *build* purls for three types
-//! (pypi, cargo, npm) and need exactly the spec's percent-encoding and PEP 503 normalisation; the
+//! Hand-written rather than the `packageurl` crate: we only ever *build* purls for six types
+//! (pypi, cargo, npm, docker, conda, huggingface) and need exactly the spec's percent-encoding and PEP 503 normalisation; the
 //! crate would add a parser and a second percent-encoding dependency for ~40 lines of code.
 
 /// The package ecosystem of a component.
@@ -17,6 +17,8 @@ pub enum Ecosystem {
     Docker,
     /// Conda packages (`environment.yml`).
     Conda,
+    /// Hugging Face Hub repositories (`kernels.lock` kernel repos), version = commit id.
+    Huggingface,
 }
 
 impl Ecosystem {
@@ -28,6 +30,7 @@ impl Ecosystem {
             Ecosystem::Npm => "npm",
             Ecosystem::Docker => "docker",
             Ecosystem::Conda => "conda",
+            Ecosystem::Huggingface => "huggingface",
         }
     }
 }
@@ -69,7 +72,7 @@ pub fn canonical_name(eco: Ecosystem, name: &str) -> String {
         Ecosystem::Pypi => pep503(name),
         // conda package names are lower case by rule; the purl spec lower-cases them.
         Ecosystem::Conda => name.trim().to_ascii_lowercase(),
-        Ecosystem::Cargo | Ecosystem::Npm | Ecosystem::Docker => name.trim().to_string(),
+        Ecosystem::Cargo | Ecosystem::Npm | Ecosystem::Docker | Ecosystem::Huggingface => name.trim().to_string(),
     }
 }
 
@@ -80,6 +83,14 @@ pub fn purl(eco: Ecosystem, name: &str, version: Option<&str>) -> String {
         // npm scopes are the purl namespace: `@scope/x` -> `%40scope/x`.
         (Ecosystem::Npm, Some((scope, base))) if scope.starts_with('@') => {
             format!("{}/{}", encode(scope), encode(base))
+        }
+        // Hub ids: `namespace/name`; the purl spec lower-cases the commit id (the version).
+        (Ecosystem::Huggingface, Some((ns, base))) => {
+            let path = format!("{}/{}", encode(ns), encode(base));
+            return match version {
+                Some(v) => format!("pkg:huggingface/{path}@{}", encode(&v.to_ascii_lowercase())),
+                None => format!("pkg:huggingface/{path}"),
+            };
         }
         // docker: `[registry/]namespace/name`; the registry goes to `repository_url`.
         (Ecosystem::Docker, _) => {
@@ -100,6 +111,20 @@ pub fn purl(eco: Ecosystem, name: &str, version: Option<&str>) -> String {
         Some(v) => format!("pkg:{}/{}@{}", eco.purl_type(), path, encode(v)),
         None => format!("pkg:{}/{}", eco.purl_type(), path),
     }
+}
+
+/// Append purl qualifiers (`?k=v&k2=v2`, keys sorted as the spec's canonical form asks, values
+/// percent-encoded, empty values left out) to a purl that has none yet.
+pub fn with_qualifiers(mut purl: String, qualifiers: &std::collections::BTreeMap<String, String>) -> String {
+    let mut sep = if purl.contains('?') { '&' } else { '?' };
+    for (k, v) in qualifiers.iter().filter(|(_, v)| !v.is_empty()) {
+        purl.push(sep);
+        purl.push_str(&k.to_ascii_lowercase());
+        purl.push('=');
+        purl.push_str(&encode(v));
+        sep = '&';
+    }
+    purl
 }
 
 #[cfg(test)]
@@ -125,6 +150,19 @@ mod tests {
         assert_eq!(
             purl(Ecosystem::Docker, "ghcr.io/org/img", Some("sha256:ab")),
             "pkg:docker/org/img@sha256%3Aab?repository_url=ghcr.io"
+        );
+        assert_eq!(
+            purl(Ecosystem::Huggingface, "kernels-community/moe", Some("ABC123")),
+            "pkg:huggingface/kernels-community/moe@abc123"
+        );
+        let q: std::collections::BTreeMap<String, String> =
+            [("subdir", "linux-64"), ("build", "py311h_0"), ("channel", "conda-forge"), ("type", "")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        assert_eq!(
+            with_qualifiers(purl(Ecosystem::Conda, "NumPy", Some("1.26.4")), &q),
+            "pkg:conda/numpy@1.26.4?build=py311h_0&channel=conda-forge&subdir=linux-64"
         );
     }
 }

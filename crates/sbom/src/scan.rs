@@ -1,6 +1,6 @@
 //! Walk a project and run the parser for every manifest found.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
@@ -75,6 +75,7 @@ fn lock_parser(name: &str) -> Option<LockParser> {
         "package-lock.json" | "npm-shrinkwrap.json" => locks::package_lock,
         "yarn.lock" => js::yarn_lock,
         "pnpm-lock.yaml" => js::pnpm_lock,
+        "kernels.lock" => locks::kernels_lock,
         n if conda::is_environment_file(n) => conda::parse,
         _ => return None,
     })
@@ -96,6 +97,8 @@ pub fn scan(root: &Path, exclude: &GlobSet) -> Inventory {
     let mut constraint_files = BTreeSet::new();
     let mut hf_files = Vec::new();
     let mut dvc_outs = Vec::new();
+    let mut dvc_stages = Vec::new();
+    let mut dists: Vec<(String, String, Vec<String>)> = Vec::new();
     for rel in &files {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         if mlmeta::is_hf_file(name) {
@@ -114,6 +117,7 @@ pub fn scan(root: &Path, exclude: &GlobSet) -> Inventory {
                                 md5: None,
                                 size: Some(size),
                                 dvc: None,
+                                stage: None,
                             },
                         );
                     }
@@ -122,14 +126,23 @@ pub fn scan(root: &Path, exclude: &GlobSet) -> Inventory {
                 Ok(None) => {}
                 Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
             }
+        } else if name == "dvc.lock" {
+            match read(&base, rel).and_then(|t| mlmeta::parse_dvc_lock(rel, &t)) {
+                Ok(stages) => dvc_stages.extend(stages),
+                Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
+            }
         } else if name.ends_with(".dvc") && name.len() > 4 {
             match read(&base, rel).and_then(|t| mlmeta::parse_dvc(rel, &t)) {
                 Ok(outs) => dvc_outs.extend(outs),
                 Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
             }
         } else if installed::is_metadata(rel) {
-            match read(&base, rel).and_then(|t| installed::parse(rel, &t)) {
-                Ok(found) => inv.extend(found),
+            match read(&base, rel).and_then(|t| installed::parse(rel, &t, &reader)) {
+                Ok(found) => {
+                    inv.warnings.extend(found.warnings);
+                    inv.extend(found.inventory);
+                    dists.push((found.site, found.key, found.requires));
+                }
                 Err(e) => inv.warnings.push(format!("{rel}: skipped: {e}")),
             }
         } else if let Some(parser) = lock_parser(name) {
@@ -168,20 +181,91 @@ pub fn scan(root: &Path, exclude: &GlobSet) -> Inventory {
         }
         inv.extend(p.inventory);
     }
-    for out in dvc_outs {
-        match inv.datasets.get_mut(&out.path) {
-            Some(present) => {
-                present.md5 = out.md5;
-                present.dvc = out.dvc;
-            }
-            None => {
-                inv.datasets.insert(out.path.clone(), out);
+    // Installed distributions require each other by name within one site-packages directory.
+    let installed_at: BTreeMap<(&str, String), &str> = dists
+        .iter()
+        .filter_map(|(site, key, _)| Some(((site.as_str(), inv.components.get(key)?.name.clone()), key.as_str())))
+        .collect();
+    let mut edges = Vec::new();
+    for (site, key, requires) in &dists {
+        for r in requires {
+            if let Some(to) = installed_at.get(&(site.as_str(), r.clone())) {
+                edges.push((key.clone(), (*to).to_string()));
             }
         }
     }
+    for (from, to) in edges {
+        inv.edge(&from, &to);
+    }
+    for out in dvc_outs {
+        merge_data(&mut inv, out, true);
+    }
+    pipeline_lineage(&mut inv, dvc_stages);
     inv.hf_models = mlmeta::hf_models(&base, &hf_files, &mut inv.warnings);
     inv.fold_unpinned();
     inv.warnings.sort();
     inv.warnings.dedup();
     inv
+}
+
+/// Add a DVC-known data file, or merge what DVC records (MD5, size, tracking file, stage) into the
+/// same path found in the checkout; `overwrite` lets a `.dvc` file's record win.
+fn merge_data(inv: &mut Inventory, d: mlmeta::DataFile, overwrite: bool) {
+    match inv.datasets.get_mut(&d.path) {
+        Some(present) => {
+            if overwrite || present.md5.is_none() {
+                present.md5 = d.md5.or(present.md5.take());
+            }
+            if overwrite || present.dvc.is_none() {
+                present.dvc = d.dvc.or(present.dvc.take());
+            }
+            present.size = present.size.or(d.size);
+            present.stage = present.stage.take().or(d.stage);
+        }
+        None => {
+            inv.datasets.insert(d.path.clone(), d);
+        }
+    }
+}
+
+/// `dvc.lock` stages -> data components for their artifacts (outputs and inputs that are data or
+/// models: see [`mlmeta::is_artifact`], or anything the checkout already shows as data or a model, or
+/// another stage's output) and lineage edges output -> inputs. A model file in the checkout keeps
+/// its `model:` component; anything else is a `data:` component.
+fn pipeline_lineage(inv: &mut Inventory, stages: Vec<mlmeta::DvcStage>) {
+    let artifact = |inv: &Inventory, d: &mlmeta::DataFile, is_dir: bool| {
+        mlmeta::is_artifact(&d.path, is_dir) || inv.models.contains_key(&d.path) || inv.datasets.contains_key(&d.path)
+    };
+    let kept_outs: BTreeSet<String> = stages
+        .iter()
+        .flat_map(|s| s.outs.iter())
+        .filter(|(o, is_dir)| artifact(inv, o, *is_dir))
+        .map(|(o, _)| o.path.clone())
+        .collect();
+    for st in stages {
+        let refs = |inv: &mut Inventory, list: Vec<(mlmeta::DataFile, bool)>| -> Vec<String> {
+            let mut r = Vec::new();
+            for (d, is_dir) in list {
+                if !artifact(inv, &d, is_dir) && !kept_outs.contains(&d.path) {
+                    continue;
+                }
+                if inv.models.contains_key(&d.path) {
+                    r.push(format!("model:{}", d.path));
+                } else {
+                    r.push(format!("data:{}", d.path));
+                    merge_data(inv, d, false);
+                }
+            }
+            r
+        };
+        let from = refs(inv, st.outs);
+        let to = refs(inv, st.deps);
+        for f in &from {
+            for t in &to {
+                if f != t {
+                    inv.lineage.entry(f.clone()).or_default().insert(t.clone());
+                }
+            }
+        }
+    }
 }

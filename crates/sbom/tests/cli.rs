@@ -35,7 +35,7 @@ fn read_json(p: &Path) -> Value {
 const EXPECTED: &[&str] = &[
     "pkg:cargo/router@0.1.0",
     "pkg:cargo/serde@1.0.200",
-    "pkg:conda/numpy@1.26.4",
+    "pkg:conda/numpy@1.26.4?build=py311h64a7726_0&channel=conda-forge",
     "pkg:conda/pip",
     "pkg:docker/python@3.11-slim",
     "pkg:docker/pytorch/pytorch@2.3.0-cuda12.1-cudnn8-runtime",
@@ -479,16 +479,31 @@ fn malformed_cards_and_dvc_files_warn_and_do_not_stop_the_run() {
 fn installed_environments_npm_licenses_and_integrity() {
     let dir = tempfile::tempdir().expect("tmp");
     let sp = dir.path().join("env/lib/python3.12/site-packages");
+    // sha256 of b"" as RECORD writes it (urlsafe base64, no padding).
+    let empty = "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU";
     let dist = |name: &str, meta: &str| {
         let d = sp.join(name);
         std::fs::create_dir_all(&d).expect("mkdir");
         std::fs::write(d.join("METADATA"), meta).expect("w");
-        std::fs::write(d.join("RECORD"), "x.py,sha256=abc,1\n").expect("w");
+        let pkg = name.split('-').next().expect("name").to_lowercase();
+        std::fs::write(d.join("RECORD"), format!("{pkg}/__init__.py,sha256={empty},0\n{name}/RECORD,,\n")).expect("w");
     };
     dist(
         "requests-2.32.3.dist-info",
-        "Metadata-Version: 2.1\nName: requests\nVersion: 2.32.3\nLicense: Apache-2.0\n\nbody\n",
+        "Metadata-Version: 2.1\nName: requests\nVersion: 2.32.3\nLicense: Apache-2.0\nRequires-Dist: Jinja2>=3\n\
+         Requires-Dist: six; extra == \"old\"\n\nbody\n",
     );
+    // A setuptools egg-info directory and a distutils egg-info file.
+    let egg = sp.join("six.egg-info");
+    std::fs::create_dir_all(&egg).expect("mkdir");
+    std::fs::write(egg.join("PKG-INFO"), "Metadata-Version: 1.1\nName: six\nVersion: 1.16.0\nLicense: MIT\n")
+        .expect("w");
+    std::fs::write(egg.join("requires.txt"), "\n[tests]\npytest\n").expect("w");
+    std::fs::write(
+        sp.join("legacy-0.9-py3.12.egg-info"),
+        "Metadata-Version: 1.0\nName: legacy\nVersion: 0.9\nLicense: MIT\nRequires-Dist: six\n",
+    )
+    .expect("w");
     dist(
         "Jinja2-3.1.4.dist-info",
         "Metadata-Version: 2.1\nName: Jinja2\nVersion: 3.1.4\nClassifier: License :: OSI Approved :: BSD License\n",
@@ -512,11 +527,37 @@ fn installed_environments_npm_licenses_and_integrity() {
         lic,
         [
             ("pkg:pypi/jinja2@3.1.4".to_string(), serde_json::json!([{"license": {"name": "BSD License"}}])),
+            ("pkg:pypi/legacy@0.9".to_string(), serde_json::json!([{"license": {"id": "MIT"}}])),
             ("pkg:pypi/mystery@0.1".to_string(), Value::Null),
             ("pkg:pypi/requests@2.32.3".to_string(), serde_json::json!([{"license": {"id": "Apache-2.0"}}])),
+            ("pkg:pypi/six@1.16.0".to_string(), serde_json::json!([{"license": {"id": "MIT"}}])),
             ("pkg:pypi/uv@0.4.0".to_string(), serde_json::json!([{"expression": "MIT OR Apache-2.0"}])),
         ]
     );
+    // RECORD files are the evidence of where each distribution is installed, with their SHA-256.
+    let requests =
+        bom["components"].as_array().expect("c").iter().find(|c| c["name"] == "requests").expect("requests").clone();
+    assert_eq!(
+        requests["evidence"]["occurrences"],
+        serde_json::json!([
+            {"location": "lib/python3.12/site-packages/requests-2.32.3.dist-info/RECORD"},
+            {"location": "lib/python3.12/site-packages/requests/__init__.py",
+             "additionalContext": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        ])
+    );
+    // Requires-Dist becomes edges between installed distributions (an extra's requirement does not).
+    let deps = bom["dependencies"].as_array().expect("deps");
+    let on = |r: &str| deps.iter().find(|d| d["ref"] == r).expect(r)["dependsOn"].clone();
+    assert_eq!(on("pkg:pypi/requests@2.32.3"), serde_json::json!(["pkg:pypi/jinja2@3.1.4"]));
+    assert_eq!(on("pkg:pypi/legacy@0.9"), serde_json::json!(["pkg:pypi/six@1.16.0"]));
+    assert_eq!(on("pkg:pypi/six@1.16.0"), serde_json::json!([]));
+    let v15 = dir.path().join("b15.json");
+    run_ok(&[env.to_str().expect("u"), "-o", v15.to_str().expect("u"), "--spec-version", "1.5"]);
+    cyclonedx_validate("1.5", &v15);
+    let b15 = read_json(&v15);
+    let occ15 = &b15["components"].as_array().expect("c").iter().find(|c| c["name"] == "requests").expect("r")["evidence"]
+        ["occurrences"];
+    assert!(occ15.as_array().expect("o").iter().all(|o| o.get("additionalContext").is_none()), "1.6-only field");
     let f = read_json(&sarif);
     let r = &f["runs"][0]["results"];
     assert_eq!(r.as_array().expect("r").len(), 1);
@@ -534,7 +575,10 @@ fn installed_environments_npm_licenses_and_integrity() {
     let doc = read_json(&spdx);
     let declared: Vec<&str> =
         doc["packages"].as_array().expect("p").iter().map(|p| p["licenseDeclared"].as_str().expect("l")).collect();
-    assert_eq!(declared, ["NOASSERTION", "NOASSERTION", "NOASSERTION", "Apache-2.0", "MIT OR Apache-2.0"]);
+    assert_eq!(
+        declared,
+        ["NOASSERTION", "NOASSERTION", "MIT", "NOASSERTION", "Apache-2.0", "MIT", "MIT OR Apache-2.0"]
+    );
     // npm `integrity` (SRI base64) becomes a hex hash; the fixture's truncated one is dropped.
     let bom = dir.path().join("p.json");
     run_ok(&[&format!("{FIXTURE}/web"), "-o", bom.to_str().expect("u")]);
@@ -586,4 +630,244 @@ fn sbom_section_of_mlsec_toml_excludes_paths_sets_version_and_rules() {
         assert_eq!(res.status.code(), Some(2), "{bad}: {err}");
         assert!(err.contains(expect) && err.contains("hint:"), "{bad}: {err}");
     }
+}
+
+const DVC_LOCK: &str = "schema: '2.0'
+stages:
+  prepare:
+    cmd: python src/prepare.py data/raw.tar
+    deps:
+    - path: data/raw.tar
+      hash: md5
+      md5: 0123456789abcdef0123456789abcdef
+      size: 1048576
+    - path: src/prepare.py
+      hash: md5
+      md5: 11111111111111111111111111111111
+      size: 300
+    params:
+      params.yaml:
+        prepare.split: 0.2
+    outs:
+    - path: data/prepared
+      hash: md5
+      md5: 22222222222222222222222222222222.dir
+      size: 4000
+      nfiles: 2
+  train:
+    cmd: python src/train.py
+    deps:
+    - path: data/prepared
+      hash: md5
+      md5: 22222222222222222222222222222222.dir
+      size: 4000
+      nfiles: 2
+    - path: src/train.py
+      hash: md5
+      md5: 33333333333333333333333333333333
+      size: 200
+    outs:
+    - path: metrics.json
+      hash: md5
+      md5: 55555555555555555555555555555555
+      size: 40
+    - path: models/clf.pkl
+      hash: md5
+      md5: 44444444444444444444444444444444
+      size: 5
+";
+
+#[test]
+fn dvc_lock_stages_become_data_components_with_lineage() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let proj = dir.path().join("pipeline");
+    let w = |rel: &str, bytes: &[u8]| {
+        let p = proj.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, bytes).expect("write");
+    };
+    w("dvc.lock", DVC_LOCK.as_bytes());
+    w("models/clf.pkl", b"\x80\x04K\x01.");
+    w("src/prepare.py", b"print()\n");
+    // A 1.x lockfile (stages at the top level) in a subdirectory: paths are relative to it.
+    w(
+        "legacy/dvc.lock",
+        b"featurize:\n  cmd: python featurize.py\n  deps:\n  - path: ../data/raw.tar\n    md5: 0123456789abcdef0123456789abcdef\n  - path: featurize.py\n    md5: 66666666666666666666666666666666\n  outs:\n  - path: features.parquet\n    md5: 77777777777777777777777777777777\n",
+    );
+    w("broken/dvc.lock", b"stages: [unclosed\n");
+    let out = dir.path().join("bom.json");
+    let res = run_ok(&[proj.to_str().expect("u"), "-o", out.to_str().expect("u")]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("warning: broken/dvc.lock: skipped: invalid YAML"), "{err}");
+    let bom = read_json(&out);
+    let comps = bom["components"].as_array().expect("c");
+    let refs: Vec<&str> = comps.iter().map(|c| c["bom-ref"].as_str().expect("r")).collect();
+    // Code (src/*.py), parameters and metrics files are not artifacts; the present model keeps its
+    // content-detected component.
+    assert_eq!(
+        refs,
+        ["model:models/clf.pkl", "data:data/prepared", "data:data/raw.tar", "data:legacy/features.parquet"]
+    );
+    let by = |r: &str| comps.iter().find(|c| c["bom-ref"] == r).expect(r);
+    assert_eq!(
+        by("data:data/raw.tar")["hashes"],
+        serde_json::json!([{"alg": "MD5", "content": "0123456789abcdef0123456789abcdef"}])
+    );
+    assert!(by("data:data/prepared").get("hashes").is_none(), "a .dir listing hash is not a file hash");
+    let props = |r: &str| -> Vec<(String, String)> {
+        by(r)["properties"]
+            .as_array()
+            .expect("p")
+            .iter()
+            .map(|p| (p["name"].as_str().expect("n").to_string(), p["value"].as_str().expect("v").to_string()))
+            .collect()
+    };
+    assert!(props("data:data/prepared").contains(&("mlsec:dvc-stage".to_string(), "prepare".to_string())));
+    assert!(props("data:data/raw.tar").contains(&("mlsec:size".to_string(), "1048576".to_string())));
+    let deps = bom["dependencies"].as_array().expect("deps");
+    let on = |r: &str| deps.iter().find(|d| d["ref"] == r).expect(r)["dependsOn"].clone();
+    assert_eq!(on("model:models/clf.pkl"), serde_json::json!(["data:data/prepared"]));
+    assert_eq!(on("data:data/prepared"), serde_json::json!(["data:data/raw.tar"]));
+    assert_eq!(on("data:legacy/features.parquet"), serde_json::json!(["data:data/raw.tar"]));
+    for v in ["1.6", "1.5"] {
+        let f = dir.path().join(format!("bom-{v}.json"));
+        run_ok(&[proj.to_str().expect("u"), "-o", f.to_str().expect("u"), "--spec-version", v]);
+        cyclonedx_validate(v, &f);
+    }
+    let spdx = dir.path().join("bom.spdx.json");
+    run_ok(&[proj.to_str().expect("u"), "-o", spdx.to_str().expect("u"), "--format", "spdx-json"]);
+    let res = Command::new(tool("pyspdxtools")).arg("-i").arg(&spdx).output().expect("pyspdxtools");
+    assert!(res.status.success(), "{}{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
+    let doc = read_json(&spdx);
+    let generated = doc["relationships"]
+        .as_array()
+        .expect("r")
+        .iter()
+        .filter(|r| r["relationshipType"] == "GENERATED_FROM")
+        .count();
+    assert_eq!(generated, 3);
+}
+
+/// A 2 GiB (sparse) model file is hashed streaming: the process's peak resident memory, sampled
+/// from /proc while it runs, stays far below the file's size.
+#[cfg(target_os = "linux")]
+#[test]
+fn two_gib_model_file_is_hashed_with_flat_memory() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let proj = dir.path().join("big");
+    std::fs::create_dir_all(&proj).expect("mkdir");
+    let header = br#"{"__metadata__":{}}"#;
+    let path = proj.join("model.safetensors");
+    let mut f = std::fs::File::create(&path).expect("create");
+    std::io::Write::write_all(&mut f, &[(header.len() as u64).to_le_bytes().as_slice(), header].concat()).expect("w");
+    let size: u64 = 2 << 30;
+    f.set_len(size).expect("sparse");
+    drop(f);
+    let out = dir.path().join("bom.json");
+    let mut child = Command::cargo_bin("sbom")
+        .expect("binary")
+        .args([proj.to_str().expect("u"), "-q", "-o", out.to_str().expect("u")])
+        .spawn()
+        .expect("spawn");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = text.lines().find_map(|l| l.strip_prefix("VmHWM:"))
+        {
+            peak_kib = peak_kib.max(kib.trim().trim_end_matches("kB").trim().parse().unwrap_or(0));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    assert!(peak_kib > 0, "no /proc sample taken");
+    assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB for a 2 GiB file");
+    let bom = read_json(&out);
+    let m = &bom["components"][0];
+    assert_eq!(m["bom-ref"], "model:model.safetensors");
+    let p = m["properties"].as_array().expect("p");
+    assert!(p.contains(&serde_json::json!({"name": "mlsec:size", "value": size.to_string()})));
+    // sha256 of the 27-byte header followed by zeros up to 2 GiB (computed with sha256sum).
+    assert_eq!(m["hashes"][0]["content"], BIG_SHA256);
+}
+
+#[cfg(target_os = "linux")]
+const BIG_SHA256: &str = "d573d17de916578d8a24c6f53180dc6f45841426947dd5e0399ca9093c929786";
+
+/// Every file name sbom parses, filled with broken syntax and then with bytes that are not
+/// UTF-8: the run finishes (exit 0, no panic) and names each skipped file in a warning.
+#[test]
+fn malformed_files_of_every_format_are_skipped_with_a_warning_each() {
+    let names = [
+        // (a project-root pyproject.toml is also read for `[tool.mlsec]` settings: see below)
+        "app/pyproject.toml",
+        "uv.lock",
+        "poetry.lock",
+        "Pipfile.lock",
+        "pdm.lock",
+        "pylock.toml",
+        "Cargo.lock",
+        "package-lock.json",
+        "pnpm-lock.yaml",
+        "environment.yml",
+        "kernels.lock",
+        "dvc.lock",
+        "data.dvc",
+        "site-packages/x-1.dist-info/METADATA",
+        "site-packages/y.egg-info/PKG-INFO",
+    ];
+    let dir = tempfile::tempdir().expect("tmp");
+    for (case, body) in [
+        ("syntax", b"name = [\"unclosed\n{ \"a\": ]\n  - : :\n\t- x: [".as_slice()),
+        ("bytes", b"\xff\xfe\x00garbage\x80"),
+    ] {
+        let proj = dir.path().join(case);
+        for n in names {
+            let p = proj.join(n);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, body).expect("write");
+        }
+        let out = dir.path().join(format!("{case}.json"));
+        let res = run_ok(&[proj.to_str().expect("u"), "-o", out.to_str().expect("u")]);
+        let err = String::from_utf8_lossy(&res.stderr);
+        for n in names {
+            assert!(err.contains(&format!("warning: {n}: skipped:")), "{case}: no warning for {n}:\n{err}");
+        }
+        assert!(!err.contains("panicked"), "{err}");
+        cyclonedx_validate("1.6", &out);
+    }
+    // The root pyproject.toml may hold the run's settings (`[tool.mlsec]`): when it cannot be read
+    // the run cannot know its settings, so it stops with exit 2 naming the file.
+    let proj = dir.path().join("bytes");
+    std::fs::write(proj.join("pyproject.toml"), b"\xff\xfe").expect("w");
+    let res = sbom(&[proj.to_str().expect("u"), "-o", dir.path().join("x.json").to_str().expect("u")]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("pyproject.toml"));
+}
+
+#[test]
+fn a_hub_repo_both_locked_and_named_as_base_model_is_one_component() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let proj = dir.path().join("p");
+    std::fs::create_dir_all(proj.join("m")).expect("mkdir");
+    std::fs::write(proj.join("kernels.lock"), br#"[{"repo_id": "acme/base"}]"#).expect("w");
+    std::fs::write(proj.join("m/README.md"), b"---\nbase_model: acme/base\npipeline_tag: text-generation\n---\n")
+        .expect("w");
+    std::fs::write(proj.join("m/config.json"), br#"{"model_type": "gpt2"}"#).expect("w");
+    let (out, spdx) = (dir.path().join("b.json"), dir.path().join("b.spdx.json"));
+    run_ok(&[proj.to_str().expect("u"), "-o", out.to_str().expect("u")]);
+    let bom = read_json(&out);
+    let refs: Vec<&str> =
+        bom["components"].as_array().expect("c").iter().map(|c| c["bom-ref"].as_str().expect("r")).collect();
+    assert_eq!(refs, ["pkg:huggingface/acme/base", "hf-model:m"]);
+    let deps = bom["dependencies"].as_array().expect("d");
+    let on = deps.iter().find(|d| d["ref"] == "hf-model:m").expect("m")["dependsOn"].clone();
+    assert_eq!(on, serde_json::json!(["pkg:huggingface/acme/base"]));
+    cyclonedx_validate("1.6", &out);
+    run_ok(&[proj.to_str().expect("u"), "-o", spdx.to_str().expect("u"), "--format", "spdx-json"]);
+    let res = Command::new(tool("pyspdxtools")).arg("-i").arg(&spdx).output().expect("pyspdxtools");
+    assert!(res.status.success(), "{}{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
 }

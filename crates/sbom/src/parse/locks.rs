@@ -11,7 +11,7 @@ use toml::{Table, Value};
 
 use crate::model::{Component, Inventory};
 use crate::parse::requirements::parse_requirement;
-use crate::purl::{Ecosystem, pep503};
+use crate::purl::Ecosystem;
 
 fn toml_table(text: &str) -> Result<Table, String> {
     toml::from_str::<Table>(text).map_err(|e| e.to_string().lines().next().unwrap_or("invalid TOML").to_string())
@@ -127,128 +127,137 @@ pub fn pyproject(rel: &str, text: &str) -> Result<Inventory, String> {
     Ok(inv)
 }
 
-/// `uv.lock`: `[[package]]` with `dependencies = [{ name, version? }]` and sdist/wheel hashes.
+/// A dependency as a lockfile names it: (name, version when the lockfile says which one).
+type Dep = (String, Option<String>);
+
+/// What differs between the TOML lockfiles with one table per package (uv, poetry, pdm, pylock,
+/// Cargo): where the tables are, what a package adds to its component (hashes, dev flag), and how
+/// it names its dependencies.
+struct TomlLock {
+    /// Array of package tables: `package` (`[[package]]`) or `packages` (PEP 751).
+    array: &'static str,
+    ecosystem: Ecosystem,
+    /// Fill in hashes (and the dev flag) from the package table.
+    detail: fn(&Table, &mut Component),
+    /// The package's dependencies as (name, version when the lockfile says which one).
+    deps: fn(&Table) -> Vec<Dep>,
+}
+
+impl TomlLock {
+    /// One component per package table, then the edges: a dependency resolves to the only locked
+    /// package of that name, or to the locked version it names.
+    fn read(&self, rel: &str, text: &str) -> Result<Inventory, String> {
+        let t = toml_table(text)?;
+        let mut inv = Inventory::default();
+        let mut names = ByName::new();
+        let canon = |n: &str| crate::purl::canonical_name(self.ecosystem, n);
+        let pkgs: Vec<&Table> = array_of(&t, self.array).iter().filter_map(Value::as_table).collect();
+        for p in &pkgs {
+            let (Some(name), version) = (str_of(p, "name"), str_of(p, "version")) else { continue };
+            let mut c = Component::new(self.ecosystem, name, version).with_source(rel.to_string());
+            (self.detail)(p, &mut c);
+            let key = inv.add(c);
+            names.insert(&canon(name), version, &key);
+        }
+        for p in &pkgs {
+            let Some(name) = str_of(p, "name") else { continue };
+            let Some(from) = names.get(&canon(name), str_of(p, "version")).map(String::from) else { continue };
+            for (dn, dv) in (self.deps)(p) {
+                if let Some(to) = names.get(&canon(&dn), dv.as_deref()) {
+                    inv.edge(&from, to);
+                }
+            }
+        }
+        Ok(inv)
+    }
+}
+
+/// `[{ name, version? }]` dependency tables (uv, pylock).
+fn named_deps<'a>(list: impl IntoIterator<Item = &'a Value>) -> Vec<Dep> {
+    list.into_iter()
+        .filter_map(|d| {
+            let name = d.get("name")?.as_str()?.to_string();
+            Some((name, d.get("version").and_then(Value::as_str).map(String::from)))
+        })
+        .collect()
+}
+
+/// `hash = "sha256:..."` of each file table.
+fn file_hashes<'a>(c: &mut Component, files: impl IntoIterator<Item = &'a Value>) {
+    for h in files.into_iter().filter_map(|f| f.get("hash")?.as_str()) {
+        c.add_hash(h);
+    }
+}
+
+/// `uv.lock`: `[[package]]` with `dependencies = [{ name, version? }]` (also optional and dev
+/// groups) and sdist/wheel hashes.
 pub fn uv_lock(rel: &str, text: &str) -> Result<Inventory, String> {
-    let t = toml_table(text)?;
-    let mut inv = Inventory::default();
-    let mut names = ByName::new();
-    let pkgs: Vec<&Table> = array_of(&t, "package").iter().filter_map(Value::as_table).collect();
-    for p in &pkgs {
-        let (Some(name), version) = (str_of(p, "name"), str_of(p, "version")) else { continue };
-        let mut c = Component::new(Ecosystem::Pypi, name, version).with_source(rel.to_string());
-        for h in array_of(p, "wheels").iter().chain(p.get("sdist")).filter_map(|w| w.get("hash")?.as_str()) {
-            c.add_hash(h);
-        }
-        let key = inv.add(c);
-        names.insert(&pep503(name), version, &key);
-    }
-    for p in &pkgs {
-        let Some(name) = str_of(p, "name") else { continue };
-        let Some(from) = names.get(&pep503(name), str_of(p, "version")).map(String::from) else { continue };
-        let mut deps: Vec<&Value> = array_of(p, "dependencies").iter().collect();
-        for group in ["optional-dependencies", "dev-dependencies"] {
-            if let Some(g) = p.get(group).and_then(Value::as_table) {
-                deps.extend(g.values().filter_map(Value::as_array).flatten());
+    TomlLock {
+        array: "package",
+        ecosystem: Ecosystem::Pypi,
+        detail: |p, c| file_hashes(c, array_of(p, "wheels").iter().chain(p.get("sdist"))),
+        deps: |p| {
+            let mut deps: Vec<&Value> = array_of(p, "dependencies").iter().collect();
+            for group in ["optional-dependencies", "dev-dependencies"] {
+                if let Some(g) = p.get(group).and_then(Value::as_table) {
+                    deps.extend(g.values().filter_map(Value::as_array).flatten());
+                }
             }
-        }
-        for d in deps {
-            let Some(dn) = d.get("name").and_then(Value::as_str) else { continue };
-            if let Some(to) = names.get(&pep503(dn), d.get("version").and_then(Value::as_str)) {
-                inv.edge(&from, to);
-            }
-        }
+            named_deps(deps)
+        },
     }
-    Ok(inv)
+    .read(rel, text)
 }
 
 /// `poetry.lock`: `[[package]]` with `[package.dependencies]` and `files = [{ hash }]`.
 pub fn poetry_lock(rel: &str, text: &str) -> Result<Inventory, String> {
-    let t = toml_table(text)?;
-    let mut inv = Inventory::default();
-    let mut names = ByName::new();
-    let pkgs: Vec<&Table> = array_of(&t, "package").iter().filter_map(Value::as_table).collect();
-    for p in &pkgs {
-        let (Some(name), version) = (str_of(p, "name"), str_of(p, "version")) else { continue };
-        let mut c = Component::new(Ecosystem::Pypi, name, version).with_source(rel.to_string());
-        for h in array_of(p, "files").iter().filter_map(|f| f.get("hash")?.as_str()) {
-            c.add_hash(h);
-        }
-        c.dev = str_of(p, "category") == Some("dev");
-        let key = inv.add(c);
-        names.insert(&pep503(name), version, &key);
+    TomlLock {
+        array: "package",
+        ecosystem: Ecosystem::Pypi,
+        detail: |p, c| {
+            file_hashes(c, array_of(p, "files"));
+            c.dev = str_of(p, "category") == Some("dev");
+        },
+        deps: |p| {
+            let deps = p.get("dependencies").and_then(Value::as_table);
+            deps.into_iter().flat_map(|d| d.keys()).map(|n| (n.clone(), None)).collect()
+        },
     }
-    for p in &pkgs {
-        let Some(name) = str_of(p, "name") else { continue };
-        let Some(from) = names.get(&pep503(name), str_of(p, "version")).map(String::from) else { continue };
-        for dn in p.get("dependencies").and_then(Value::as_table).into_iter().flat_map(|d| d.keys()) {
-            if let Some(to) = names.get(&pep503(dn), None) {
-                inv.edge(&from, to);
-            }
-        }
-    }
-    Ok(inv)
+    .read(rel, text)
 }
 
 /// `pdm.lock`: `[[package]]` with `dependencies = ["name>=x ; marker", ...]` and
 /// `files = [{ hash }]`.
 pub fn pdm_lock(rel: &str, text: &str) -> Result<Inventory, String> {
-    let t = toml_table(text)?;
-    let mut inv = Inventory::default();
-    let mut names = ByName::new();
-    let pkgs: Vec<&Table> = array_of(&t, "package").iter().filter_map(Value::as_table).collect();
-    for p in &pkgs {
-        let (Some(name), version) = (str_of(p, "name"), str_of(p, "version")) else { continue };
-        let mut c = Component::new(Ecosystem::Pypi, name, version).with_source(rel.to_string());
-        for h in array_of(p, "files").iter().filter_map(|f| f.get("hash")?.as_str()) {
-            c.add_hash(h);
-        }
-        let key = inv.add(c);
-        names.insert(&pep503(name), version, &key);
+    TomlLock {
+        array: "package",
+        ecosystem: Ecosystem::Pypi,
+        detail: |p, c| file_hashes(c, array_of(p, "files")),
+        deps: |p| {
+            let reqs = array_of(p, "dependencies").iter().filter_map(Value::as_str).filter_map(parse_requirement);
+            reqs.map(|r| (r.name, None)).collect()
+        },
     }
-    for p in &pkgs {
-        let Some(name) = str_of(p, "name") else { continue };
-        let Some(from) = names.get(&pep503(name), str_of(p, "version")).map(String::from) else { continue };
-        for d in array_of(p, "dependencies").iter().filter_map(Value::as_str) {
-            if let Some(r) = parse_requirement(d)
-                && let Some(to) = names.get(&r.name, None)
-            {
-                inv.edge(&from, to);
-            }
-        }
-    }
-    Ok(inv)
+    .read(rel, text)
 }
 
 /// `pylock.toml` (PEP 751): `[[packages]]` with `name`, `version`, `dependencies = [{ name }]`
 /// and `wheels`/`sdist` hashes (`hashes = { sha256 = "..." }`).
 pub fn pylock(rel: &str, text: &str) -> Result<Inventory, String> {
-    let t = toml_table(text)?;
-    let mut inv = Inventory::default();
-    let mut names = ByName::new();
-    let pkgs: Vec<&Table> = array_of(&t, "packages").iter().filter_map(Value::as_table).collect();
-    for p in &pkgs {
-        let (Some(name), version) = (str_of(p, "name"), str_of(p, "version")) else { continue };
-        let mut c = Component::new(Ecosystem::Pypi, name, version).with_source(rel.to_string());
-        let files = array_of(p, "wheels").iter().chain(p.get("sdist"));
-        for hashes in files.filter_map(|f| f.get("hashes")?.as_table()) {
-            for (alg, hex) in hashes.iter().filter_map(|(a, h)| Some((a, h.as_str()?))) {
-                c.add_hash(&format!("{alg}:{hex}"));
+    TomlLock {
+        array: "packages",
+        ecosystem: Ecosystem::Pypi,
+        detail: |p, c| {
+            let files = array_of(p, "wheels").iter().chain(p.get("sdist"));
+            for hashes in files.filter_map(|f| f.get("hashes")?.as_table()) {
+                for (alg, hex) in hashes.iter().filter_map(|(a, h)| Some((a, h.as_str()?))) {
+                    c.add_hash(&format!("{alg}:{hex}"));
+                }
             }
-        }
-        let key = inv.add(c);
-        names.insert(&pep503(name), version, &key);
+        },
+        deps: |p| named_deps(array_of(p, "dependencies")),
     }
-    for p in &pkgs {
-        let Some(name) = str_of(p, "name") else { continue };
-        let Some(from) = names.get(&pep503(name), str_of(p, "version")).map(String::from) else { continue };
-        for d in array_of(p, "dependencies") {
-            let Some(dn) = d.get("name").and_then(Value::as_str) else { continue };
-            if let Some(to) = names.get(&pep503(dn), d.get("version").and_then(Value::as_str)) {
-                inv.edge(&from, to);
-            }
-        }
-    }
-    Ok(inv)
+    .read(rel, text)
 }
 
 /// `Pipfile.lock`: `default` and `develop` sections, `version: "==x"`, `hashes`.
@@ -275,29 +284,50 @@ pub fn pipfile_lock(rel: &str, text: &str) -> Result<Inventory, String> {
 /// `Cargo.lock`: `[[package]]` with `checksum` and `dependencies = ["name", "name version",
 /// "name version (source)"]`.
 pub fn cargo_lock(rel: &str, text: &str) -> Result<Inventory, String> {
-    let t = toml_table(text)?;
-    let mut inv = Inventory::default();
-    let mut names = ByName::new();
-    let pkgs: Vec<&Table> = array_of(&t, "package").iter().filter_map(Value::as_table).collect();
-    for p in &pkgs {
-        let (Some(name), version) = (str_of(p, "name"), str_of(p, "version")) else { continue };
-        let mut c = Component::new(Ecosystem::Cargo, name, version).with_source(rel.to_string());
-        if let Some(sum) = str_of(p, "checksum") {
-            c.add_hash(&format!("sha256:{sum}"));
-        }
-        let key = inv.add(c);
-        names.insert(name, version, &key);
-    }
-    for p in &pkgs {
-        let Some(name) = str_of(p, "name") else { continue };
-        let Some(from) = names.get(name, str_of(p, "version")).map(String::from) else { continue };
-        for d in array_of(p, "dependencies").iter().filter_map(Value::as_str) {
-            let mut parts = d.split_whitespace();
-            let dn = parts.next().unwrap_or("");
-            if let Some(to) = names.get(dn, parts.next()) {
-                inv.edge(&from, to);
+    TomlLock {
+        array: "package",
+        ecosystem: Ecosystem::Cargo,
+        detail: |p, c| {
+            if let Some(sum) = str_of(p, "checksum") {
+                c.add_hash(&format!("sha256:{sum}"));
             }
+        },
+        deps: |p| {
+            let specs = array_of(p, "dependencies").iter().filter_map(Value::as_str);
+            specs
+                .map(|d| {
+                    let mut parts = d.split_whitespace();
+                    (parts.next().unwrap_or("").to_string(), parts.next().map(String::from))
+                })
+                .collect()
+        },
+    }
+    .read(rel, text)
+}
+
+/// Hugging Face `kernels.lock` (the `kernels` package's lockfile): a JSON array of
+/// `{repo_id, sha, variants: {build: {hash, hash_type}}}`, compiled kernels that are fetched from
+/// the Hub at run time. Each is a `pkg:huggingface/<repo>@<commit>` component; the variant hashes
+/// are git-LFS listing hashes of whole build directories, not file hashes, so they are not
+/// component hashes: the variant names (platform builds) are kept as a property.
+pub fn kernels_lock(rel: &str, text: &str) -> Result<Inventory, String> {
+    let j: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let entries = j.as_array().ok_or("not a JSON array of kernels")?;
+    let mut inv = Inventory::default();
+    for (i, k) in entries.iter().enumerate() {
+        let Some(repo) = k.get("repo_id").and_then(Json::as_str).and_then(crate::mlmeta::hub_id) else {
+            inv.warnings.push(format!("{rel}: entry {i}: no Hub `repo_id`; skipped"));
+            continue;
+        };
+        let sha =
+            k.get("sha").and_then(Json::as_str).filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit()));
+        let line = line_of(text, &format!("\"{repo}\""));
+        let mut c = Component::new(Ecosystem::Huggingface, &repo, sha).with_source(at(rel, line));
+        if let Some(v) = k.get("variants").and_then(Json::as_object) {
+            let names: Vec<&str> = v.keys().map(String::as_str).collect();
+            c.properties.insert(("mlsec:kernel-variants".to_string(), names.join(", ")));
         }
+        inv.add(c);
     }
     Ok(inv)
 }
@@ -573,6 +603,34 @@ torch = { version = "^2.1" }
         assert_eq!(src("pkg:pypi/numpy"), "pyproject.toml:3");
         assert_eq!(src("pkg:pypi/triton@2.1.0"), "pyproject.toml:5");
         assert_eq!(src("pkg:pypi/torch"), "pyproject.toml:9");
+    }
+
+    #[test]
+    fn kernels_lock_entries_are_hub_repos_at_a_commit() {
+        let text = r#"[
+  {"repo_id": "kernels-community/paged-attention", "sha": "1E0A9708f0fe47009a3d292226c5492474353258",
+   "variants": {"torch25-cxx11-cu118-x86_64-linux": {"hash": "sha256-99", "hash_type": "git_lfs_concat"},
+                "torch26-cxx11-cu124-x86_64-linux": {"hash": "sha256-54", "hash_type": "git_lfs_concat"}}},
+  {"repo_id": "kernels-community/moe"},
+  {"repo_id": "../../etc", "sha": "ab"}
+]"#;
+        let inv = kernels_lock("server/kernels.lock", text).unwrap();
+        assert_eq!(
+            keys(&inv),
+            [
+                "pkg:huggingface/kernels-community/moe",
+                "pkg:huggingface/kernels-community/paged-attention@1e0a9708f0fe47009a3d292226c5492474353258"
+            ]
+        );
+        let c = &inv.components["pkg:huggingface/kernels-community/paged-attention@1e0a9708f0fe47009a3d292226c5492474353258"];
+        assert!(c.sources.contains("server/kernels.lock:2"));
+        assert!(c.hashes.is_empty(), "git-LFS listing hashes are not file hashes");
+        assert_eq!(
+            c.properties.iter().next().map(|(n, v)| (n.as_str(), v.as_str())),
+            Some(("mlsec:kernel-variants", "torch25-cxx11-cu118-x86_64-linux, torch26-cxx11-cu124-x86_64-linux"))
+        );
+        assert_eq!(inv.warnings, ["server/kernels.lock: entry 2: no Hub `repo_id`; skipped"]);
+        assert!(kernels_lock("kernels.lock", "{}").is_err());
     }
 
     #[test]
