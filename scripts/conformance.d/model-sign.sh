@@ -35,8 +35,18 @@ pa, pb = (json.loads(base64.b64decode(json.load(open(p))["dsseEnvelope"]["payloa
 pa["predicate"]["serialization"]["ignore_paths"].sort(); pb["predicate"]["serialization"]["ignore_paths"].sort()
 assert pa == pb, (pa, pb)
 PY' "$ms" "$k" "$out"
-check "model-sign vector key-p256 files-blake2: unsupported hash is an error (exit 2)" \
-  expect_exit 2 "$ms" verify "$k/model" --signature "$k/model.files-blake2.sig" --key "$k/public.pem"
+check "model-sign vector key-p256 files-blake2 (hash_type blake2b): verifies" \
+  expect_exit 0 "$ms" verify "$k/model" --signature "$k/model.files-blake2.sig" --key "$k/public.pem"
+check "model-sign vector key-p256 files-blake2 over the tampered model: fails" \
+  expect_exit 1 "$ms" verify "$k/tampered" --signature "$k/model.files-blake2.sig" --key "$k/public.pem"
+check "model-sign: our blake2b signature over key-p256/model has the reference's blake2b statement" bash -c '
+  cd "$2" && "$0" sign "$1/model" --hash blake2b --signature "$2/ms-b2.sig" --key "$1/test-only-private.pem" -q || exit 1
+  python3 - "$2/ms-b2.sig" "$1/model.files-blake2.sig" <<PY
+import base64, json, sys
+pa, pb = (json.loads(base64.b64decode(json.load(open(p))["dsseEnvelope"]["payload"])) for p in sys.argv[1:3])
+pa["predicate"]["serialization"]["ignore_paths"].sort(); pb["predicate"]["serialization"]["ignore_paths"].sort()
+assert pa == pb, (pa, pb)
+PY' "$ms" "$k" "$out"
 check "model-sign vector key-p384: verifies" \
   expect_exit 0 "$ms" verify "$k/model" --signature "$v/key-p384/model.sig" --key "$v/key-p384/public.pem"
 check "model-sign vector key-p384 with the P-256 key: key mismatch (exit 1)" \

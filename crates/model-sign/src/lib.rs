@@ -3,8 +3,9 @@
 //! with an in-toto Statement v1 whose predicate lists per-file sha256 digests.
 //!
 //! Implemented: the key method (ECDSA P-256/P-384) and the certificate method for signing and
-//! verifying, `files` and `shards` serialization with sha256 or blake3, and offline keyless
-//! verification (module `keyless`, feature `keyless`). See `docs/model-sign.md` for what is not done.
+//! verifying, `files` and `shards` serialization with sha256, blake3 or blake2b, and keyless
+//! signing (Fulcio + Rekor) and offline keyless verification (module `keyless`, feature
+//! `keyless`). See `docs/model-sign.md` for what is not done.
 #![deny(missing_docs)]
 
 pub mod bundle;
@@ -59,6 +60,9 @@ pub enum Error {
     /// The wrong verification method for this signature.
     #[error("{0}")]
     Usage(String),
+    /// Keyless signing failed (no OIDC token, Fulcio or Rekor refused or unreachable).
+    #[error("keyless signing: {0}")]
+    Keyless(String),
     /// A bug.
     #[error("internal error: {0}")]
     Internal(String),
@@ -85,6 +89,9 @@ impl Error {
             }
             Error::Unsupported(_) => "re-sign with the default settings (files, sha256) or use `model_signing`",
             Error::Usage(_) => "see `model-sign verify --help`",
+            Error::Keyless(_) => {
+                "in GitHub Actions grant `permissions: id-token: write`; in GitLab CI add `id_tokens: SIGSTORE_ID_TOKEN: aud: sigstore`; else pass --identity-token; check --fulcio-url and --rekor-url"
+            }
             Error::Internal(_) => "please report this bug",
         }
     }
@@ -97,8 +104,11 @@ pub struct SignOptions {
     pub model: PathBuf,
     /// Where to write the bundle.
     pub signature: PathBuf,
-    /// The private key PEM.
-    pub key: PathBuf,
+    /// The private key PEM (key and certificate methods; `None` with `keyless`).
+    pub key: Option<PathBuf>,
+    /// Keyless method (Fulcio + Rekor); excludes `key`.
+    #[cfg(feature = "keyless")]
+    pub keyless: Option<keyless::SignConfig>,
     /// Certificate method: the signing certificate (PEM) matching `key`.
     pub certificate: Option<PathBuf>,
     /// Certificate method: intermediate/CA certificates put in the bundle after the leaf.
@@ -200,9 +210,15 @@ pub(crate) fn read_limited(path: &Path, what: &str) -> Result<Vec<u8>, Error> {
 
 /// Signs `opts.model` with a private key and writes the bundle atomically.
 pub fn sign(opts: &SignOptions) -> Result<SignOutcome, Error> {
-    let pem = String::from_utf8(read_limited(&opts.key, "private key")?)
-        .map_err(|_| Error::Key(format!("{}: not a PEM file", opts.key.display())))?;
-    let key = SigningKey::from_pem(&pem, opts.password.as_deref())?;
+    // Load the key first: a bad key or password fails before hashing gigabytes.
+    let key = match &opts.key {
+        Some(path) => {
+            let pem = String::from_utf8(read_limited(path, "private key")?)
+                .map_err(|_| Error::Key(format!("{}: not a PEM file", path.display())))?;
+            Some(SigningKey::from_pem(&pem, opts.password.as_deref())?)
+        }
+        None => None,
+    };
     let mut ignore_paths: Vec<String> =
         if opts.include_git_paths { Vec::new() } else { DEFAULT_IGNORES.iter().map(|s| (*s).to_owned()).collect() };
     let mut user = opts.ignore_paths.clone();
@@ -234,6 +250,30 @@ pub fn sign(opts: &SignOptions) -> Result<SignOutcome, Error> {
         },
     };
     let payload = statement.to_payload();
+    let outcome = |signer: Signer| SignOutcome {
+        subject: statement.name.clone(),
+        subject_digest: hex(&root),
+        resources: statement.resources.len(),
+        signer,
+        signature: opts.signature.display().to_string(),
+    };
+    let Some(key) = key else {
+        #[cfg(feature = "keyless")]
+        if let Some(cfg) = &opts.keyless {
+            let signed = keyless::sign(&payload, cfg)?;
+            mlsec_findings::sarif::write_atomic(&opts.signature, signed.bundle_json.as_bytes())
+                .map_err(|e| Error::Io(opts.signature.clone(), e.to_string()))?;
+            return Ok(outcome(Signer {
+                method: "keyless".into(),
+                curve: "P-256".into(),
+                identity: Some(signed.who.identity),
+                issuer: Some(signed.who.issuer),
+                signed_at: signed.who.signed_at,
+                ..Signer::default()
+            }));
+        }
+        return Err(Error::Usage("sign needs --key PRIVATE.pem or --keyless".into()));
+    };
     let sig = key.sign(&pae(&payload));
     let vk = key.verifying_key();
     let mut identity = None;
@@ -261,19 +301,13 @@ pub fn sign(opts: &SignOptions) -> Result<SignOutcome, Error> {
     };
     mlsec_findings::sarif::write_atomic(&opts.signature, json.as_bytes())
         .map_err(|e| Error::Io(opts.signature.clone(), e.to_string()))?;
-    Ok(SignOutcome {
-        subject: statement.name,
-        subject_digest: hex(&root),
-        resources: statement.resources.len(),
-        signer: Signer {
-            method: if identity.is_some() { "certificate" } else { "key" }.into(),
-            curve: vk.curve().into(),
-            key_hint: vk.hint(),
-            identity,
-            ..Signer::default()
-        },
-        signature: opts.signature.display().to_string(),
-    })
+    Ok(outcome(Signer {
+        method: if identity.is_some() { "certificate" } else { "key" }.into(),
+        curve: vk.curve().into(),
+        key_hint: vk.hint(),
+        identity,
+        ..Signer::default()
+    }))
 }
 
 /// Settings for `verify`.

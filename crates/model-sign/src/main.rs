@@ -24,7 +24,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Sign MODEL (a directory or a file) with an ECDSA P-256/P-384 key, optionally with its certificate
+    /// Sign MODEL (a directory or a file) with an ECDSA P-256/P-384 key (optionally with its certificate) or keyless
     Sign(SignArgs),
     /// Verify MODEL against its signature (public key, CA certificates, or keyless): exit 0 verified, 1 failed, 2 error
     Verify(VerifyArgs),
@@ -39,8 +39,21 @@ struct SignArgs {
     signature: Option<PathBuf>,
     /// PEM private key (PKCS#8, encrypted PKCS#8, or SEC1), ECDSA P-256 or P-384 [default:
     /// `sign-key` in [model-sign]]
-    #[arg(long, value_name = "PRIVATE.pem")]
+    #[arg(long, value_name = "PRIVATE.pem", conflicts_with = "keyless")]
     key: Option<PathBuf>,
+    /// Keyless method: an ephemeral key certified by Fulcio for the CI's OIDC identity, logged in
+    /// Rekor (GitHub Actions needs `id-token: write`; GitLab `id_tokens: SIGSTORE_ID_TOKEN`)
+    #[arg(long, conflicts_with_all = ["certificate", "certificate_chain"])]
+    keyless: bool,
+    /// Keyless method: the OIDC identity token (JWT) to use instead of the CI's ambient token
+    #[arg(long, value_name = "TOKEN", requires = "keyless")]
+    identity_token: Option<String>,
+    /// Keyless method: the Fulcio URL
+    #[arg(long, value_name = "URL", requires = "keyless", default_value = "https://fulcio.sigstore.dev")]
+    fulcio_url: String,
+    /// Keyless method: the Rekor (v1 API) URL
+    #[arg(long, value_name = "URL", requires = "keyless", default_value = "https://rekor.sigstore.dev")]
+    rekor_url: String,
     /// Certificate method: the signing certificate (PEM) for --key; put in the bundle
     #[arg(long, value_name = "LEAF.pem")]
     certificate: Option<PathBuf>,
@@ -59,8 +72,9 @@ struct SignArgs {
     /// Follow symlinks to files inside the model (refused by default)
     #[arg(long)]
     allow_symlinks: bool,
-    /// Per-file digest: sha256 (default, every OMS verifier) or blake3 (model_signing 1.x verifies it)
-    #[arg(long, value_name = "ALG", default_value = "sha256", value_parser = ["sha256", "blake3"])]
+    /// Per-file digest: sha256 (default, every OMS verifier), blake3 or blake2b (the model_signing 1.x
+    /// API verifies both; its 1.1.1 CLI only sha256)
+    #[arg(long, value_name = "ALG", default_value = "sha256", value_parser = ["sha256", "blake3", "blake2b"])]
     hash: String,
     /// Hash files in shards of N bytes (`shards` serialization) instead of whole files
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -178,15 +192,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Sign(mut a) => {
             a.ignore_paths.extend(sec_ignores);
-            let Some(key) = a.key.clone().or_else(|| sec.sign_key.as_ref().map(rel)) else {
-                return usage("sign needs --key PRIVATE.pem (or `sign-key` in [model-sign])");
-            };
+            let key = if a.keyless { None } else { a.key.clone().or_else(|| sec.sign_key.as_ref().map(rel)) };
+            if key.is_none() && !a.keyless {
+                return usage("sign needs --key PRIVATE.pem (or `sign-key` in [model-sign]) or --keyless");
+            }
+            #[cfg(not(feature = "keyless"))]
+            if a.keyless {
+                return Err(lib_err(model_sign::Error::Unsupported(
+                    "keyless signing: this build has no `keyless` feature".into(),
+                )));
+            }
             let signature = a.signature.clone().or(sec_signature).unwrap_or_else(|| PathBuf::from("model.sig"));
             let password = std::env::var(&a.password_env).ok().filter(|s| !s.is_empty());
             let opts = SignOptions {
                 model: a.model,
                 signature,
                 key,
+                #[cfg(feature = "keyless")]
+                keyless: a.keyless.then(|| model_sign::keyless::SignConfig {
+                    identity_token: a.identity_token.clone(),
+                    fulcio_url: a.fulcio_url.clone(),
+                    rekor_url: a.rekor_url.clone(),
+                }),
                 certificate: a.certificate,
                 certificate_chain: a.certificate_chain,
                 password,
@@ -204,15 +231,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 writeln!(o, "{}", serde_json::to_string_pretty(&out)?)?;
             }
             if !quiet {
+                let by = match (&out.signer.identity, &out.signer.issuer) {
+                    (Some(id), Some(iss)) => format!("keyless as {id} (issuer {iss})"),
+                    _ => format!("{} key {}", out.signer.curve, out.signer.key_hint),
+                };
                 writeln!(
                     err,
-                    "signed {} ({} resources, sha256 {}) with {} key {} -> {}",
-                    out.subject,
-                    out.resources,
-                    out.subject_digest,
-                    out.signer.curve,
-                    out.signer.key_hint,
-                    out.signature
+                    "signed {} ({} resources, sha256 {}) with {by} -> {}",
+                    out.subject, out.resources, out.subject_digest, out.signature
                 )?;
             }
             Ok(ExitStatus::Success)

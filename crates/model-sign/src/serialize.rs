@@ -14,8 +14,11 @@ use crate::Error;
 /// Paths `model_signing` ignores by default (relative to the model root).
 pub const DEFAULT_IGNORES: [&str; 4] = [".git", ".gitattributes", ".github", ".gitignore"];
 
-/// Read buffer size for hashing: large sequential reads.
-const BUF: usize = 8 << 20;
+/// Read buffer size for hashing: large sequential reads, yet small enough that the data the kernel
+/// just copied is still in cache when sha256 reads it. Measured on the 2-core EPYC build machine
+/// (warm page cache, `--threads 2`): 8 MiB buffers cost ~14% more user CPU than 1-2 MiB on one
+/// 1 GiB file through the read thread, and ~5% more on 20 MB files; 256 KiB costs more syscalls.
+const BUF: usize = 2 << 20;
 
 /// Ranges at least this long are read on a separate thread while the previous buffer is hashed
 /// (see `hash_pipelined`).
@@ -28,6 +31,9 @@ pub enum HashAlg {
     Sha256,
     /// BLAKE3 (32-byte digests; `model_signing` 1.x signs and verifies it).
     Blake3,
+    /// BLAKE2b-512 (64-byte digests; `model_signing` 1.x `hashing_algorithm="blake2"`, recorded as
+    /// `blake2b`, Python's `hashlib.blake2b()` with its default digest size).
+    Blake2b,
 }
 
 impl HashAlg {
@@ -36,14 +42,16 @@ impl HashAlg {
         match self {
             HashAlg::Sha256 => "sha256",
             HashAlg::Blake3 => "blake3",
+            HashAlg::Blake2b => "blake2b",
         }
     }
 
-    /// From `hash_type`; `None` for algorithms not implemented here (blake2b).
+    /// From `hash_type`; `None` for algorithms not implemented here.
     pub fn from_name(name: &str) -> Option<HashAlg> {
         match name {
             "sha256" => Some(HashAlg::Sha256),
             "blake3" => Some(HashAlg::Blake3),
+            "blake2b" => Some(HashAlg::Blake2b),
             _ => None,
         }
     }
@@ -52,6 +60,7 @@ impl HashAlg {
         match self {
             HashAlg::Sha256 => Hasher::Sha256(Sha256::new()),
             HashAlg::Blake3 => Hasher::Blake3(Box::new(blake3::Hasher::new())),
+            HashAlg::Blake2b => Hasher::Blake2b(Box::default()),
         }
     }
 }
@@ -59,6 +68,7 @@ impl HashAlg {
 enum Hasher {
     Sha256(Sha256),
     Blake3(Box<blake3::Hasher>),
+    Blake2b(Box<blake2::Blake2b512>),
 }
 
 impl Hasher {
@@ -68,6 +78,7 @@ impl Hasher {
             Hasher::Blake3(h) => {
                 h.update(b);
             }
+            Hasher::Blake2b(h) => blake2::Digest::update(h.as_mut(), b),
         }
     }
 
@@ -75,6 +86,7 @@ impl Hasher {
         match self {
             Hasher::Sha256(h) => h.finalize().to_vec(),
             Hasher::Blake3(h) => h.finalize().as_bytes().to_vec(),
+            Hasher::Blake2b(h) => blake2::Digest::finalize(*h).to_vec(),
         }
     }
 }
@@ -305,7 +317,7 @@ fn read_chunk(f: &mut File, item: &Item, left: u64, buf: &mut [u8]) -> Result<us
 
 /// Hashes a large range with reads on a second thread: the kernel's copy into the next buffer (and
 /// any wait for the disk) overlaps with sha256 of the previous one, so one big file uses both cores
-/// instead of alternating between reading and hashing. Three 8 MiB buffers circulate between the two
+/// instead of alternating between reading and hashing. Three `BUF` buffers circulate between the two
 /// threads; plain `read` (no mmap: a file truncated while mapped would kill the process).
 fn hash_pipelined(f: File, item: &Item, alg: HashAlg, left: u64) -> Result<Vec<u8>, Error> {
     use std::sync::mpsc::sync_channel;
@@ -410,7 +422,9 @@ mod tests {
         assert_eq!(r.iter().map(|r| r.digest.clone()).collect::<Vec<_>>(), want);
         assert_eq!(r.len(), 3);
         let files = enumerate(t.path(), &[], false).expect("enumerate");
-        let r = hash(t.path(), files, Method::Files, HashAlg::Blake3, 2).expect("hash");
+        let r = hash(t.path(), files.clone(), Method::Files, HashAlg::Blake3, 2).expect("hash");
         assert_eq!(r[0].digest, blake3::hash(&data).as_bytes().to_vec());
+        let r = hash(t.path(), files, Method::Files, HashAlg::Blake2b, 2).expect("hash");
+        assert_eq!(r[0].digest, <blake2::Blake2b512 as blake2::Digest>::digest(&data).to_vec());
     }
 }
