@@ -3,10 +3,12 @@
 # a stand-in tool replays a generated report (5,000 vulnerabilities / 5,000 Bandit results on a
 # 5,000-line Python file); wrapper time minus the stand-in's own time (measured alone) = overhead.
 # Usage: bench/wrappers-overhead.sh [RUNS]   (release build; prints medians of CPU ms)
+#   WRAPPERS_BIN=DIR: time the binaries in DIR instead of building (e.g. a saved "before" build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mlsec/target}"
-cargo build --quiet --release -p trivy-wrapper -p bandit-wrapper
+bin=${WRAPPERS_BIN:-$CARGO_TARGET_DIR/release}
+[ -n "${WRAPPERS_BIN:-}" ] || cargo build --quiet --release -p trivy-wrapper -p bandit-wrapper
 runs=${1:-15}
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 python3 - "$w" <<'PY'
@@ -46,8 +48,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ms() { /usr/bin/time -f '%U %S' -o "$w/time" "$@" >/dev/null 2>&1 || true; awk '{printf "%d\n", ($1 + $2) * 1000}' "$w/time"; }
 cd "$w"
 tool_t=$(for _ in $(seq "$runs"); do ms sh -c "./trivy --version; ./trivy fs --output $w/t.json proj"; done | median)
-wrap_t=$(for _ in $(seq "$runs"); do ms "$CARGO_TARGET_DIR/release/trivy-wrapper" fs proj --trivy ./trivy -q -o "$w/t.sarif" --fail-on none; done | median)
+wrap_t=$(for _ in $(seq "$runs"); do ms "$bin/trivy-wrapper" fs proj --trivy ./trivy -q -o "$w/t.sarif" --fail-on none; done | median)
 tool_b=$(for _ in $(seq "$runs"); do ms sh -c "./bandit --version; ./bandit -f json proj"; done | median)
-wrap_b=$(for _ in $(seq "$runs"); do ms "$CARGO_TARGET_DIR/release/bandit-wrapper" proj --bandit ./bandit -q -o "$w/b.sarif" --fail-on none; done | median)
+wrap_b=$(for _ in $(seq "$runs"); do ms "$bin/bandit-wrapper" proj --bandit ./bandit -q -o "$w/b.sarif" --fail-on none; done | median)
 echo "trivy-wrapper: 5000 findings: wrapper ${wrap_t} ms, stand-in alone ${tool_t} ms, overhead $((wrap_t - tool_t)) ms"
 echo "bandit-wrapper: 5000 findings: wrapper ${wrap_b} ms, stand-in alone ${tool_b} ms, overhead $((wrap_b - tool_b)) ms"

@@ -374,10 +374,96 @@ impl Sources {
     }
 }
 
-/// Convert a parsed Bandit report (paths relative to `settings.workdir`).
+/// `path` without `.` and `..` components, resolved lexically (no file system access: the file
+/// may be gone, and a symlink is named as Bandit named it).
+fn lexical(path: &Path) -> PathBuf {
+    path.components().fold(PathBuf::new(), |mut acc, c| {
+        match c {
+            std::path::Component::ParentDir => {
+                acc.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => acc.push(other),
+        }
+        acc
+    })
+}
+
+/// Where a file Bandit names is, for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilePlace {
+    /// Under the working directory: the repo-relative path the profile requires (`SRCROOT`).
+    Repo(String),
+    /// Outside it: an absolute `file://` URI.
+    Outside(String),
+}
+
+/// Place `file` (as Bandit printed it: relative to `workdir`, or absolute when the target was
+/// given as an absolute path) relative to `workdir` when it is under it.
+pub fn place(workdir: &Path, file: &str) -> FilePlace {
+    let p = Path::new(file);
+    let climbs = p.components().any(|c| matches!(c, std::path::Component::ParentDir));
+    if p.is_relative() && !climbs {
+        return FilePlace::Repo(normalise_path(file));
+    }
+    let workdir = std::path::absolute(workdir).unwrap_or_else(|_| workdir.to_path_buf());
+    let abs = lexical(&workdir.join(p));
+    // The working directory as given, then resolved (a temp dir reached through a symlink).
+    let bases = [Some(lexical(&workdir)), workdir.canonicalize().ok()];
+    for base in bases.iter().flatten() {
+        if let Ok(rel) = abs.strip_prefix(base)
+            && !rel.as_os_str().is_empty()
+        {
+            return FilePlace::Repo(normalise_path(&rel.to_string_lossy()));
+        }
+    }
+    if let (Ok(real), Some(base)) = (abs.canonicalize(), &bases[1])
+        && let Ok(rel) = real.strip_prefix(base)
+        && !rel.as_os_str().is_empty()
+    {
+        return FilePlace::Repo(normalise_path(&rel.to_string_lossy()));
+    }
+    // Percent-encoded by hand: a few bytes, no URL crate needed.
+    let mut uri = String::from("file://");
+    for b in abs.to_string_lossy().replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    FilePlace::Outside(uri)
+}
+
+impl FilePlace {
+    /// The path or URI, for messages, fingerprints and the automation id.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FilePlace::Repo(p) | FilePlace::Outside(p) => p,
+        }
+    }
+
+    fn location(&self, line: Option<u32>) -> Location {
+        match self {
+            FilePlace::Repo(p) => Location::file(p.clone(), line),
+            FilePlace::Outside(uri) => {
+                let mut l = Location::artifact(uri.clone(), "file");
+                l.start_line = line;
+                l
+            }
+        }
+    }
+}
+
+/// Convert a parsed Bandit report (paths relative to `settings.workdir`, or absolute: see
+/// [`place`]).
 pub fn convert(report: &report::Report, version: &str, settings: &Settings) -> FindingsFile {
-    let target =
-        settings.targets.iter().map(|t| normalise_path(&t.display().to_string())).collect::<Vec<_>>().join(",");
+    let target = settings
+        .targets
+        .iter()
+        .map(|t| place(&settings.workdir, &t.display().to_string()).as_str().to_owned())
+        .collect::<Vec<_>>()
+        .join(",");
     let mut run = Run::new("bandit-wrapper", env!("CARGO_PKG_VERSION"), &target);
     run.srcroot = None;
     let mut engine =
@@ -391,7 +477,7 @@ pub fn convert(report: &report::Report, version: &str, settings: &Settings) -> F
     for e in &report.errors {
         run.invocation.errors.push(format!(
             "{}: {}",
-            normalise_path(&e.filename),
+            place(&settings.workdir, &e.filename).as_str(),
             if e.reason.is_empty() { "bandit could not scan this file" } else { &e.reason }
         ));
     }
@@ -402,7 +488,8 @@ pub fn convert(report: &report::Report, version: &str, settings: &Settings) -> F
     // Bandit's order depends on `-a`; the occurrence index must not.
     issues.sort_by(|a, b| (&a.filename, a.line_number, a.col_offset).cmp(&(&b.filename, b.line_number, b.col_offset)));
     for issue in issues {
-        let path = normalise_path(&issue.filename);
+        let placed = place(&settings.workdir, &issue.filename);
+        let path = placed.as_str().to_owned();
         let line_no = issue.line_number.or_else(|| issue.line_range.first().copied());
         let source_line = line_no
             .and_then(|n| sources.line(&settings.workdir, &issue.filename, n).map(str::to_owned))
@@ -419,7 +506,7 @@ pub fn convert(report: &report::Report, version: &str, settings: &Settings) -> F
             redact::redact_message(&issue.issue_text).into_owned(),
         );
         f.confidence = Confidence::from_bandit(&issue.issue_confidence);
-        let mut loc = Location::file(path.clone(), line_no);
+        let mut loc = placed.location(line_no);
         loc.start_column = issue.col_offset.map(|c| c + 1);
         let end_line = issue.line_range.iter().copied().max().filter(|&e| Some(e) > line_no);
         loc.end_line = end_line;
@@ -475,4 +562,25 @@ pub fn convert(report: &report::Report, version: &str, settings: &Settings) -> F
         run.findings.push(f);
     }
     FindingsFile { runs: vec![run] }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_placed_relative_to_the_working_directory() {
+        let wd = Path::new("/work/repo");
+        let repo = |s: &str| FilePlace::Repo(s.to_owned());
+        assert_eq!(place(wd, "src/a.py"), repo("src/a.py"));
+        assert_eq!(place(wd, "./src/a.py"), repo("src/a.py"));
+        assert_eq!(place(wd, "/work/repo/src/a.py"), repo("src/a.py"));
+        assert_eq!(place(wd, "/work/repo/./src/../src/a.py"), repo("src/a.py"));
+        assert_eq!(place(wd, "src/../../repo/src/a.py"), repo("src/a.py"));
+        // Outside: an absolute, percent-encoded file:// URI, never a `..` path.
+        assert_eq!(place(wd, "../other/a b.py"), FilePlace::Outside("file:///work/other/a%20b.py".to_owned()));
+        assert_eq!(place(wd, "/elsewhere/x.py"), FilePlace::Outside("file:///elsewhere/x.py".to_owned()));
+        // A sibling whose name starts like the working directory is outside.
+        assert_eq!(place(wd, "/work/repo2/x.py"), FilePlace::Outside("file:///work/repo2/x.py".to_owned()));
+    }
 }

@@ -1,6 +1,6 @@
 //! Thin binary for `bandit-wrapper`; see the library crate.
 
-use mlsec_cli::exit::{fail, hinted};
+use mlsec_cli::exit::hinted;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,10 +8,10 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use bandit_wrapper::{BanditConfig, Settings};
 use clap::{ArgMatches, Parser};
-use mlsec_cli::config::{Config, GateSettings, Source, ToolSection};
-use mlsec_cli::{ColorChoice, ExitStatus, FailOn, GateArgs, Verbosity};
-use mlsec_findings::gate::{GatePolicy, Verdict};
-use mlsec_findings::{baseline, sarif};
+use mlsec_cli::config::{Config, GateSettings, ToolSection};
+use mlsec_cli::{ColorChoice, ExitStatus, GateArgs, Verbosity};
+use mlsec_findings::gate::Verdict;
+use mlsec_findings::sarif;
 use serde::Deserialize;
 
 /// Run Bandit once on Python code and write its findings as SARIF (mlsec profile v1).
@@ -140,47 +140,28 @@ fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
 
     let mut file = bandit_wrapper::run(&settings).map_err(lib_err)?;
 
-    let mut new_only = gate.new_only;
-    if let Some(base) = &gate.baseline {
-        let base_file =
-            sarif::read_file(base, 256 * 1024 * 1024).map_err(findings_err).context("reading the baseline")?;
-        let stats = baseline::apply(&mut file, &base_file, false);
-        if gate.sources.new_only == Source::Default && mlsec_cli::ci::in_pull_request() {
-            new_only = true;
-        }
+    // mlsec.toml's [[suppress]], the baseline and the policy, as `mlsec gate` applies them.
+    let prepared = mlsec_cli::gating::prepare(&mut file, &config, &gate, 256 * 1024 * 1024, today)?;
+    if let Some((base, stats)) = &prepared.baseline {
         note(
             &cli.global,
             &format!("bandit-wrapper: baseline {}: {} new, {} unchanged", base.display(), stats.new, stats.unchanged),
         );
-    } else if gate.new_only {
-        return fail(
-            "--new-only needs a baseline to compare against".to_owned(),
-            "pass --baseline FILE, or drop --new-only",
-        );
     }
 
-    write_output(&cli.output, &sarif::to_json(&file))?;
+    write_output(&cli.output, &file)?;
 
-    let fail_on = match gate.fail_on {
-        FailOn::Severity(s) => Some(s),
-        FailOn::None => None,
-    };
-    let policy = GatePolicy { fail_on, new_only, max_findings: gate.max_findings, today };
-    let ctx = mlsec_report::RenderContext::new(&file, policy, mlsec_report::ReportOptions::default());
+    let ctx = mlsec_report::RenderContext::new(&file, prepared.policy, mlsec_report::ReportOptions::default());
     note(&cli.global, mlsec_report::text::render(&ctx, 10).trim_end());
-    Ok(match ctx.outcome.verdict {
-        Verdict::ToolError => {
-            let msgs: Vec<String> = file.runs[0].invocation.errors.iter().map(|e| format!("  {e}")).collect();
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "error: bandit could not scan everything (findings written, but incomplete):\n{}\nhint: fix the files named above (Bandit skips files it cannot parse)",
-                msgs.join("\n")
-            );
-            ExitStatus::Error
-        }
-        Verdict::Fail => gate.exit_status(u64::try_from(ctx.outcome.at_or_above).unwrap_or(u64::MAX)),
-        Verdict::Pass => ExitStatus::Success,
-    })
+    if ctx.outcome.verdict == Verdict::ToolError {
+        let msgs: Vec<String> = file.runs[0].invocation.errors.iter().map(|e| format!("  {e}")).collect();
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "error: bandit could not scan everything (findings written, but incomplete):\n{}\nhint: fix the files named above (Bandit skips files it cannot parse)",
+            msgs.join("\n")
+        );
+    }
+    Ok(mlsec_cli::gating::exit_status(ctx.outcome.verdict, &gate))
 }
 
 fn note(global: &Global, text: &str) {
@@ -189,13 +170,14 @@ fn note(global: &Global, text: &str) {
     }
 }
 
-fn write_output(path: &Path, content: &str) -> Result<()> {
+/// Write the SARIF: `-` to stdout, else atomically; streamed from the model through a buffer.
+fn write_output(path: &Path, file: &mlsec_findings::FindingsFile) -> Result<()> {
     if path == Path::new("-") {
-        let mut out = std::io::stdout().lock();
-        out.write_all(content.as_bytes()).context("writing to stdout")?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        sarif::write_to(&mut out, file).context("writing to stdout")?;
         return out.flush().context("writing to stdout");
     }
-    sarif::write_atomic(path, content.as_bytes()).map_err(findings_err)
+    sarif::write_file(path, file).map_err(findings_err)
 }
 
 // mimalloc: converting and writing thousands of findings is allocation-bound.

@@ -386,3 +386,95 @@ fn a_bandit_that_is_not_bandit_is_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--version` failed"), "{}", stderr(&o));
 }
+
+#[test]
+fn absolute_targets_give_repo_relative_locations_and_the_same_fingerprints() {
+    let dir = tempfile::tempdir().unwrap();
+    let rel = dir.path().join("rel.sarif");
+    let o = scan_ml_app(&rel, &["--fail-on", "none"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let abs_target = fixtures().join("ml_app/pipeline");
+    assert!(abs_target.is_absolute());
+    let abs = dir.path().join("abs.sarif");
+    let o = wrapper(&fixtures().join("ml_app"))
+        .arg(&abs_target)
+        .arg("--bandit")
+        .arg(real_bandit())
+        .arg("-o")
+        .arg(&abs)
+        .args(["--fail-on", "none"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // `read` validates the profile: repo-relative SRCROOT paths, never absolute ones.
+    let (r, a) = (read(&rel), read(&abs));
+    let key = |f: &FindingsFile| -> Vec<(String, String)> {
+        f.runs[0]
+            .findings
+            .iter()
+            .map(|x| (x.primary_location().unwrap().uri.clone(), x.fingerprints["mlsec/code/v1"].clone()))
+            .collect()
+    };
+    assert_eq!(key(&a), key(&r));
+    assert!(key(&a).iter().all(|(uri, _)| uri.starts_with("pipeline/")), "{:?}", key(&a));
+    assert_eq!(a.runs[0].automation_id, r.runs[0].automation_id);
+
+    // A target outside the working directory: absolute file:// artifact URIs, still valid.
+    let out = dir.path().join("outside.sarif");
+    let o = wrapper(dir.path())
+        .arg(&abs_target)
+        .arg("--bandit")
+        .arg(real_bandit())
+        .arg("-o")
+        .arg(&out)
+        .args(["--fail-on", "none"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let file = read(&out);
+    let loc = file.runs[0].findings[0].primary_location().unwrap();
+    assert!(loc.uri.starts_with("file:///") && loc.uri.contains("/ml_app/pipeline/"), "{}", loc.uri);
+    assert!(!loc.is_repo_file());
+}
+
+#[test]
+fn same_verdict_and_bytes_whether_written_to_a_file_or_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let today = sarif::parse_date("2026-12-02").unwrap();
+    for (fail_on, sev, want) in [("high", Some(mlsec_findings::Severity::High), 1), ("critical", None, 0)] {
+        let out = dir.path().join(format!("{fail_on}.sarif"));
+        let file_run = scan_ml_app(&out, &["--fail-on", fail_on]);
+        let stdout_run = wrapper(&fixtures().join("ml_app"))
+            .arg("pipeline")
+            .arg("--bandit")
+            .arg(real_bandit())
+            .args(["-o", "-", "--fail-on", fail_on])
+            .output()
+            .unwrap();
+        assert_eq!(file_run.status.code(), Some(want), "{}", stderr(&file_run));
+        assert_eq!(stdout_run.status.code(), Some(want), "{}", stderr(&stdout_run));
+        assert_eq!(std::fs::read(&out).unwrap(), stdout_run.stdout, "stdout and file SARIF differ");
+        // The gate run on the written SARIF (what `mlsec gate` does) agrees with the exit code.
+        let policy = mlsec_findings::gate::GatePolicy {
+            fail_on: sev.or(Some(mlsec_findings::Severity::Critical)),
+            new_only: false,
+            max_findings: None,
+            today,
+        };
+        let verdict = mlsec_findings::gate::evaluate(&read(&out), &policy).verdict;
+        let expected =
+            if want == 1 { mlsec_findings::gate::Verdict::Fail } else { mlsec_findings::gate::Verdict::Pass };
+        assert_eq!(verdict, expected);
+    }
+}
+
+#[test]
+fn an_output_in_a_missing_directory_is_exit_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("no-such-dir/bandit.sarif");
+    let o = scan_ml_app(&out, &["--fail-on", "none"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("no-such-dir") && e.contains("does not exist") && e.contains("hint: create it first"), "{e}");
+    assert!(!dir.path().join("no-such-dir").exists());
+}

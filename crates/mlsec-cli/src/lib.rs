@@ -17,6 +17,8 @@
 //!   precedence CLI > `MLSEC_*` env > config file > built-in defaults ([`GateSettings`],
 //!   [`ReportSettings`]).
 //! - [`process`]: running a wrapped tool once with a timeout, capturing its stdout and stderr.
+//! - [`gating`]: what a tool does before gating its findings (mlsec.toml's `[[suppress]]`, the
+//!   baseline, the pull-request default of `--new-only`), as `mlsec gate` does.
 //!
 //! A binary built on it looks like this:
 //!
@@ -54,6 +56,7 @@ pub mod ci;
 pub mod config;
 pub mod exit;
 mod fail_on;
+pub mod gating;
 pub mod process;
 
 pub use args::{ColorChoice, GateArgs, GlobalArgs, Verbosity};

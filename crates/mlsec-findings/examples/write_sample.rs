@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "examples/findings".to_owned()));
+    // Outputs never create directories (`sarif::write_file`); this tool makes its own.
+    std::fs::create_dir_all(&dir)?;
     for (name, file) in mlsec_findings::sample::per_tool() {
         mlsec_findings::sarif::write_file(&dir.join(format!("{name}.sarif")), &file)?;
     }

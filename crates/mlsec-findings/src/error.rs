@@ -56,6 +56,19 @@ pub enum FindingsError {
         /// What is wrong.
         message: String,
     },
+    /// The directory an output would be written to does not exist (or is not a directory).
+    #[error(
+        "cannot write {path}: the directory {dir} {}",
+        if *missing { "does not exist" } else { "is not a directory" }
+    )]
+    OutputDir {
+        /// The output file.
+        path: PathBuf,
+        /// Its directory.
+        dir: PathBuf,
+        /// Missing (else it exists but is not a directory).
+        missing: bool,
+    },
     /// Merge or write limits (GitHub's limits on runs and results).
     #[error("{0}")]
     Limit(String),
@@ -95,6 +108,11 @@ impl FindingsError {
             FindingsError::Limit(_) => {
                 Some("upload runs in separate files (one category per tool), or merge fewer runs".to_owned())
             }
+            FindingsError::OutputDir { dir, missing: true, .. } => Some(format!(
+                "create it first (`mkdir -p {}`) or write the output elsewhere; outputs never create directories",
+                dir.display()
+            )),
+            FindingsError::OutputDir { .. } => Some("choose an output path inside a directory".to_owned()),
             FindingsError::Io { .. } => None,
         }
     }

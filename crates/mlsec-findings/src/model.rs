@@ -359,6 +359,9 @@ pub struct Location {
     pub end_line: Option<u32>,
     /// 1-based end column (exclusive, as SARIF).
     pub end_column: Option<u32>,
+    /// 0-based byte offset in the file (`region.byteOffset`), for binary artifacts such as
+    /// serialized models.
+    pub byte_offset: Option<u64>,
     /// A short excerpt; always redacted before it is written anywhere.
     pub snippet: Option<String>,
     /// Logical locations (package, image, model group).

@@ -20,6 +20,9 @@ use crate::model::{
 use crate::redact;
 use crate::severity::{Confidence, Severity};
 
+#[path = "sarif_stream.rs"]
+mod stream;
+
 /// The `uriBaseId` of repository files.
 pub const SRCROOT: &str = "SRCROOT";
 /// The `$schema` we write.
@@ -96,7 +99,11 @@ fn u(v: Option<u32>) -> Option<i64> {
 
 /// Format a score the way GitHub reads `security-severity`: one decimal.
 pub fn format_score(score: f64) -> String {
-    format!("{:.1}", score.clamp(0.0, 10.0))
+    let mut buf = [0u8; 4];
+    match stream::fast_score(score, &mut buf) {
+        Some(t) => t.to_owned(),
+        None => format!("{:.1}", score.clamp(0.0, 10.0)),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,6 +222,7 @@ fn location_to_sarif(l: &Location, category: Category) -> s::Location {
         || l.start_column.is_some()
         || l.end_line.is_some()
         || l.end_column.is_some()
+        || l.byte_offset.is_some()
         || l.snippet.is_some();
     s::Location {
         physical_location: Some(s::PhysicalLocation {
@@ -228,6 +236,7 @@ fn location_to_sarif(l: &Location, category: Category) -> s::Location {
                 start_column: u(l.start_column),
                 end_line: u(l.end_line),
                 end_column: u(l.end_column),
+                byte_offset: l.byte_offset.and_then(|o| i64::try_from(o).ok()),
                 snippet: l.snippet.as_ref().map(|sn| s::ArtifactContent {
                     text: Some(redact::redact_snippet(category, sn)),
                     ..Default::default()
@@ -316,34 +325,66 @@ fn suppression_to_sarif(sp: &Suppression) -> s::Suppression {
     out
 }
 
-/// Serialize to pretty JSON.
+/// Serialize to pretty JSON (the same bytes as `serde_json::to_string_pretty(&to_sarif(file))`,
+/// written straight from the model).
 pub fn to_json(file: &FindingsFile) -> String {
     // Pre-size: a finding takes about 1.2 kB of pretty SARIF; growing a 40 MB string by doubling
     // copies it several times over.
     let mut buf = Vec::with_capacity(4096 + file.len() * 1280);
-    // Serializing our own plain data types cannot fail (no maps with non-string keys, no I/O).
-    if serde_json::to_writer_pretty(&mut buf, &to_sarif(file)).is_err() {
+    // Writing to a Vec cannot fail, and serializing our own plain data types cannot either (no maps
+    // with non-string keys).
+    if write_to(&mut buf, file).is_err() {
         buf.clear();
     }
     String::from_utf8(buf).unwrap_or_default()
 }
 
-/// Write `file` to `path` atomically (temp file in the same directory, then rename).
+/// Stream `file` as pretty SARIF JSON to `w` (the bytes of [`to_json`], without building them in
+/// memory and without the intermediate [`to_sarif`] tree). Buffer `w` if it is a file or a pipe.
+pub fn write_to<W: Write>(w: W, file: &FindingsFile) -> std::io::Result<()> {
+    use serde::Serialize;
+    let mut ser = serde_json::Serializer::with_formatter(w, stream::Pretty::default());
+    stream::Log(file).serialize(&mut ser).map_err(std::io::Error::other)
+}
+
+/// Write `file` to `path` atomically (temp file in the same directory, then rename), streamed
+/// through a buffer. The directory must exist (see [`write_atomic`]).
 pub fn write_file(path: &Path, file: &FindingsFile) -> Result<(), FindingsError> {
-    write_atomic(path, to_json(file).as_bytes())
+    write_atomic_with(path, |w| write_to(w, file))
 }
 
 /// Write bytes to `path` atomically: a reader never sees half a file, and a crash leaves the old one.
+///
+/// The directory of `path` must exist: a missing one is an error naming it (a typo in an output
+/// path should fail the job, not create a tree), as Trivy's and Bandit's own `--output` do.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FindingsError> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Write `path` atomically with `fill`, which writes the content to a buffered temp file.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), FindingsError> {
     let io = |source| FindingsError::Io { path: path.to_owned(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir).map_err(io)?;
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(FindingsError::OutputDir { path: path.to_owned(), dir: dir.to_owned(), missing: false }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(FindingsError::OutputDir { path: path.to_owned(), dir: dir.to_owned(), missing: true });
+        }
+        Err(e) => return Err(io(e)),
+    }
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.flush().map_err(io)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        fill(&mut w).map_err(io)?;
+        w.flush().map_err(io)?;
+    }
     // A temp file is created 0600; a report is an ordinary file (keep an existing file's mode).
     #[cfg(unix)]
     {
@@ -832,6 +873,7 @@ fn location_from_sarif(l: s::Location, category: Category) -> Location {
         start_column: to_u32(region.start_column),
         end_line: to_u32(region.end_line),
         end_column: to_u32(region.end_column),
+        byte_offset: region.byte_offset.and_then(|o| u64::try_from(o).ok()),
         snippet: region.snippet.and_then(|c| c.text).map(|t| redact::redact_snippet(category, &t)),
         logical,
     }

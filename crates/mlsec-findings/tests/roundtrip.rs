@@ -45,13 +45,15 @@ fn location() -> impl Strategy<Value = Location> {
         option::of(1u32..100_000),
         option::of(1u32..500),
         option::of(words()),
+        option::of(0u64..1 << 40),
     )
-        .prop_map(|(p, sl, sc, el, ec, snip)| {
+        .prop_map(|(p, sl, sc, el, ec, snip, bo)| {
             let mut l = Location::file(p, sl);
             l.start_column = sc;
             l.end_line = el;
             l.end_column = ec;
             l.snippet = snip;
+            l.byte_offset = bo;
             l
         });
     let artifact = ("[a-z]{3,8}", "[a-z]{1,8}").prop_map(|(name, kind)| {
@@ -238,6 +240,130 @@ proptest! {
         // And the profile validator accepts the second write byte for byte like the first.
         prop_assert_eq!(sarif::to_json(&back), json);
     }
+}
+
+/// What `to_json` writes (streamed from the model) is what serializing the `serde_sarif` tree of
+/// `to_sarif` writes, byte for byte.
+fn assert_stream_matches_tree(file: &FindingsFile) {
+    let tree = serde_json::to_string_pretty(&sarif::to_sarif(file)).expect("tree");
+    let streamed = sarif::to_json(file);
+    if streamed != tree {
+        let at = streamed.bytes().zip(tree.bytes()).position(|(a, b)| a != b).unwrap_or(0);
+        let from = at.saturating_sub(200);
+        panic!(
+            "streamed SARIF differs from to_sarif at byte {at}:\nstreamed: {}\ntree:     {}",
+            &streamed[from..(at + 200).min(streamed.len())],
+            &tree[from..(at + 200).min(tree.len())]
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Beyond what round-trips: undeclared and duplicated rules, properties that the profile's own
+    /// keys override, secrets to redact, engines without properties, a tool link, odd scores.
+    #[test]
+    fn streamed_writer_matches_the_serde_sarif_tree(runs in vec(run(), 0..4), knobs in vec(any::<u8>(), 8)) {
+        let mut file = FindingsFile { runs };
+        for (i, run) in file.runs.iter_mut().enumerate() {
+            let k = knobs[i % knobs.len()];
+            if k & 1 != 0 && let Some(f) = run.findings.first_mut() {
+                f.rule_id = "UNDECLARED-1".into();
+            }
+            if k & 2 != 0 && let Some(r) = run.rules.first().cloned() {
+                let mut dup = r;
+                dup.short_description = "a second declaration".into();
+                run.rules.push(dup);
+            }
+            if k & 4 != 0 {
+                run.tool.information_uri = Some("https://example.org/tool".into());
+                run.engines.push(Engine { name: "plain".into(), version: None, properties: BTreeMap::new() });
+                run.invocation.errors.push("token ghp_0123456789abcdefghijklmnopqrstuvwxyzAB leaked".into());
+            }
+            for (j, f) in run.findings.iter_mut().enumerate() {
+                let k = knobs[(i + j) % knobs.len()];
+                if k & 8 != 0 {
+                    f.properties.insert("mlsec/severity".into(), serde_json::json!("overridden"));
+                    f.properties.insert("tags".into(), serde_json::json!(["odd"]));
+                    f.properties.insert("a-first".into(), serde_json::json!({"z": 1, "a": [1.5, null]}));
+                }
+                if k & 16 != 0 {
+                    f.message = format!("password=hunter2-{j} in AKIAIOSFODNN7EXAMPLE");
+                    if let Some(l) = f.locations.first_mut() {
+                        l.snippet = Some("api_key = \"sk-0123456789abcdef0123456789abcdef\"".into());
+                    }
+                }
+                if k & 32 != 0 {
+                    f.cvss_score = Some(if k & 64 != 0 { f64::NAN } else { 12.5 });
+                    f.fingerprints.insert(fingerprint::PRIMARY_LOCATION_LINE_HASH.into(), "stale:1".into());
+                }
+                if k & 128 != 0 {
+                    f.fingerprints.clear();
+                    f.vulnerability = Some(Vulnerability {
+                        id: "GHSA-xxxx".into(),
+                        aliases: vec!["CVE-2026-1".into()],
+                        cvss_vector: Some("CVSS:3.1/AV:N".into()),
+                        references: vec!["https://example.org".into()],
+                        title: Some("t".into()),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        assert_stream_matches_tree(&file);
+    }
+}
+
+#[test]
+fn streamed_writer_matches_the_tree_on_the_samples() {
+    assert_stream_matches_tree(&mlsec_findings::sample::sample());
+    assert_stream_matches_tree(&mlsec_findings::sample::scaled(300));
+    for (name, file) in mlsec_findings::sample::per_tool() {
+        let tree = serde_json::to_string_pretty(&sarif::to_sarif(&file)).expect("tree");
+        assert_eq!(sarif::to_json(&file), tree, "{name}");
+    }
+    assert_stream_matches_tree(&FindingsFile::default());
+    // write_file streams the same bytes to disk.
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("s.sarif");
+    let file = mlsec_findings::sample::sample();
+    sarif::write_file(&path, &file).expect("write");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), sarif::to_json(&file));
+}
+
+#[test]
+fn scores_format_as_before() {
+    let mut xs: Vec<f64> = (0..=100).map(|i| f64::from(i) / 10.0).collect();
+    xs.extend([-0.0, -1.0, 0.05, 0.15, 2.25, 9.95, 9.96, 10.0001, 11.0, 7.123, f64::NAN, f64::INFINITY, 1e-300]);
+    xs.extend((0..1000).map(|i| f64::from(i) * 0.0137));
+    for x in xs {
+        assert_eq!(sarif::format_score(x), format!("{:.1}", x.clamp(0.0, 10.0)), "{x:?}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_score_formats_as_before(x in any::<f64>()) {
+        prop_assert_eq!(sarif::format_score(x), format!("{:.1}", x.clamp(0.0, 10.0)));
+    }
+}
+
+#[test]
+fn outputs_never_create_directories() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("no-such-dir").join("out.sarif");
+    let err = sarif::write_file(&path, &mlsec_findings::sample::sample()).expect_err("missing dir");
+    let msg = err.to_string();
+    assert!(msg.contains("no-such-dir") && msg.contains("does not exist"), "{msg}");
+    assert!(err.hint().is_some_and(|h| h.contains("mkdir -p")), "{:?}", err.hint());
+    assert!(!dir.path().join("no-such-dir").exists(), "the directory was created");
+    // A file where the directory should be.
+    std::fs::write(dir.path().join("plain"), b"x").expect("write");
+    let err = sarif::write_atomic(&dir.path().join("plain").join("out.sarif"), b"{}").expect_err("not a dir");
+    assert!(err.to_string().contains("is not a directory"), "{err}");
+    // A bare file name writes into the current directory's parent-less path; an existing one works.
+    sarif::write_atomic(&dir.path().join("ok.sarif"), b"{}").expect("existing dir");
 }
 
 #[test]

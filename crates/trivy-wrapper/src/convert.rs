@@ -22,23 +22,26 @@ pub struct ConvertOptions {
 
 /// Whether a Target is a file of the scanned tree (lockfile, config file) rather than an image's
 /// OS description such as `alpine:3.10 (alpine 3.10.2)`.
-fn is_file_target(r: &TrivyResult) -> bool {
+fn is_file_target(r: &TrivyResult<'_>) -> bool {
     r.class != "os-pkgs" && !r.target.is_empty() && !r.target.contains(" (")
 }
 
 /// The CVSS score: NVD, then GHSA, then the severity source's vendor, then any vendor (v3, else v4).
-fn cvss_score(v: &report::Vuln) -> (Option<f64>, Option<String>) {
+fn cvss_score(v: &report::Vuln<'_>) -> (Option<f64>, Option<String>) {
     let order = ["nvd", "ghsa"].into_iter().chain(v.severity_source.as_deref());
     for vendor in order {
-        if let Some(c) = v.cvss.get(vendor)
+        if let Some((_, c)) = v.cvss.iter().find(|(name, _)| name.as_str() == vendor)
             && let Some(s) = c.v3_score.filter(|s| (0.0..=10.0).contains(s))
         {
-            return (Some(s), c.v3_vector.clone());
+            return (Some(s), c.v3_vector.as_deref().map(str::to_owned));
         }
     }
-    for c in v.cvss.values() {
+    // Any other vendor, in name order (as Trivy's map is read).
+    let mut rest: Vec<&(report::Str<'_>, report::Cvss<'_>)> = v.cvss.iter().collect();
+    rest.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    for (_, c) in rest {
         if let Some(s) = c.v3_score.or(c.v40_score).filter(|s| (0.0..=10.0).contains(s)) {
-            return (Some(s), c.v3_vector.clone());
+            return (Some(s), c.v3_vector.as_deref().map(str::to_owned));
         }
     }
     (None, None)
@@ -70,7 +73,7 @@ fn one_line(s: &str) -> String {
 }
 
 /// Convert the report into `run` (which carries the tool and engine already).
-pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
+pub fn convert(report: &Report<'_>, run: &mut Run, opts: &ConvertOptions) {
     let artifact = if report.artifact_name.is_empty() { "target".to_owned() } else { report.artifact_name.clone() };
     // Rule-level texts (help, redacted description) are built once per rule id: an advisory that
     // hits many packages, or a check that fails in many files, shares its rule.
@@ -133,33 +136,42 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
             }
             by_name.entry((p.name.as_str(), p.version.as_str())).or_insert(i);
         }
-        // Vulnerabilities that a VEX document suppressed (`ExperimentalModifiedFindings`) are listed
-        // too, with the VEX statement as an external suppression. Other types are not read yet.
-        let vex: Vec<(report::Vuln, &report::ModifiedFinding)> = r
-            .modified_findings
-            .iter()
-            .filter(|m| m.r#type.eq_ignore_ascii_case("vulnerability"))
-            .filter_map(|m| Some((serde_json::from_value::<report::Vuln>(m.finding.clone()?).ok()?, m)))
-            .collect();
-        let all = r.vulnerabilities.iter().map(|v| (v, None)).chain(vex.iter().map(|(v, m)| (v, Some(*m))));
+        // Findings that Trivy moved to `ExperimentalModifiedFindings` (a VEX statement, or an ignore
+        // file with `--show-suppressed`) are listed too, each with its statement as an external
+        // suppression: `Finding` has the shape of its type's entry in `Results[]`.
+        let vex_vulns: Vec<(report::Vuln<'_>, &report::ModifiedFinding)> = modified(r, "vulnerability", run);
+        let vex_misconfs: Vec<(report::Misconf, &report::ModifiedFinding)> = modified(r, "misconfiguration", run);
+        let vex_secrets: Vec<(report::Secret, &report::ModifiedFinding)> = modified(r, "secret", run);
+        let vex_licenses: Vec<(report::License, &report::ModifiedFinding)> = modified(r, "license", run);
+        for m in &r.modified_findings {
+            if !["vulnerability", "misconfiguration", "secret", "license"]
+                .iter()
+                .any(|t| m.r#type.eq_ignore_ascii_case(t))
+            {
+                run.invocation
+                    .warnings
+                    .push(format!("{}: a suppressed finding of unknown type {:?} is not listed", r.target, m.r#type));
+            }
+        }
+        let all = r.vulnerabilities.iter().map(|v| (v, None)).chain(vex_vulns.iter().map(|(v, m)| (v, Some(*m))));
         for (v, modified) in all {
             if v.vulnerability_id.is_empty() {
                 continue;
             }
-            let id = v.vulnerability_id.clone();
-            let purl = v.pkg_identifier.as_ref().and_then(|p| p.purl.clone());
-            let uid = v.pkg_identifier.as_ref().and_then(|p| p.uid.clone());
+            let id = v.vulnerability_id.as_str().to_owned();
+            let purl = v.pkg_identifier.as_ref().and_then(|p| p.purl.as_deref()).map(str::to_owned);
+            let uid = v.pkg_identifier.as_ref().and_then(|p| p.uid.as_deref());
             // The lockfile line lives on the package (matched by uid, else name + version).
             let pkg = uid
-                .as_deref()
                 .and_then(|u| by_uid.get(u))
                 .or_else(|| by_name.get(&(v.pkg_name.as_str(), v.installed_version.as_str())))
                 .map(|&i| &r.packages[i]);
             let line = pkg.and_then(|p| p.locations.first()).and_then(|l| l.start_line);
             let end = pkg.and_then(|p| p.locations.first()).and_then(|l| l.end_line);
-            let purl = purl.or_else(|| pkg.and_then(|p| p.identifier.as_ref()).and_then(|i| i.purl.clone()));
+            let purl = purl
+                .or_else(|| pkg.and_then(|p| p.identifier.as_ref()).and_then(|i| i.purl.as_deref()).map(str::to_owned));
             let (score, vector) = cvss_score(v);
-            let title = v.title.clone().filter(|t| !t.is_empty());
+            let title = v.title.as_deref().filter(|t| !t.is_empty()).map(str::to_owned);
             add_rule(run, &id, &|| {
                 let mut rule =
                     Rule::new(id.clone(), Category::Vulnerability, one_line(title.as_deref().unwrap_or(&id)));
@@ -169,11 +181,11 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
                     v.primary_url.as_deref(),
                     format!("**{id}**{}\n\n{desc}", title.as_deref().map(|t| format!(": {t}")).unwrap_or_default()),
                 );
-                rule.tags.extend(v.cwe_ids.iter().cloned());
+                rule.tags.extend(v.cwe_ids.iter().map(|c| c.as_str().to_owned()));
                 rule
             });
 
-            let fixed = v.fixed_version.clone().filter(|f| !f.is_empty());
+            let fixed = v.fixed_version.as_deref().filter(|f| !f.is_empty()).map(str::to_owned);
             let sev = Severity::from_trivy(&v.severity);
             let msg = format!(
                 "{} {}: {}{}",
@@ -185,8 +197,15 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
             let mut f = Finding::new(id.clone(), Category::Vulnerability, sev, msg);
             f.cvss_score = score;
             f.confidence = Confidence::High;
-            let generic = format!("pkg:generic/{}@{}", urn_escape(&v.pkg_name), urn_escape(&v.installed_version));
-            f.locations.push(location(line, end, Some(purl.as_deref().unwrap_or(&generic))));
+            let generic;
+            let uri = match purl.as_deref() {
+                Some(p) => p,
+                None => {
+                    generic = format!("pkg:generic/{}@{}", urn_escape(&v.pkg_name), urn_escape(&v.installed_version));
+                    &generic
+                }
+            };
+            f.locations.push(location(line, end, Some(uri)));
             let manifest = if file_target { Some(target_path.clone()) } else { None };
             let purl_key = purl.clone().unwrap_or_else(|| format!("pkg:generic/{}", v.pkg_name));
             f.fingerprints.insert(
@@ -194,8 +213,8 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
                 fingerprint::vuln(&id, &purl_key, manifest.as_deref().unwrap_or(&artifact)),
             );
             f.package = Some(Package {
-                name: v.pkg_name.clone(),
-                version: Some(v.installed_version.clone()).filter(|s| !s.is_empty()),
+                name: v.pkg_name.as_str().to_owned(),
+                version: Some(v.installed_version.as_str().to_owned()).filter(|s| !s.is_empty()),
                 purl,
                 ecosystem: Some(r.r#type.clone()).filter(|s| !s.is_empty()),
                 fixed_version: fixed.clone(),
@@ -204,14 +223,14 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
             f.vulnerability = Some(Vulnerability {
                 id: id.clone(),
                 cvss_vector: vector,
-                cwes: v.cwe_ids.clone(),
-                references: v.references.iter().take(20).cloned().collect(),
+                cwes: v.cwe_ids.iter().map(|c| c.as_str().to_owned()).collect(),
+                references: v.references.iter().take(20).map(|r| r.as_str().to_owned()).collect(),
                 title,
                 ..Default::default()
             });
-            f.tags.extend(v.cwe_ids.iter().cloned());
+            f.tags.extend(v.cwe_ids.iter().map(|c| c.as_str().to_owned()));
             if let Some(s) = &v.status {
-                f.properties.insert("trivy/status".to_owned(), serde_json::Value::String(s.clone()));
+                f.properties.insert("trivy/status".to_owned(), serde_json::Value::String(s.as_str().to_owned()));
             }
             if fixed.is_none() {
                 f.properties.insert("mlsec/unfixed".to_owned(), serde_json::Value::Bool(true));
@@ -236,23 +255,14 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
                 f.suppressions.push(s);
             }
             if let Some(m) = modified {
-                let status = m.status.as_deref().unwrap_or("not_affected");
-                f.suppressions.push(Suppression {
-                    kind: SuppressionKind::External,
-                    status: SuppressionStatus::Accepted,
-                    justification: Some(match m.statement.as_deref().filter(|s| !s.trim().is_empty()) {
-                        Some(st) => format!("{status}: {}", redact::redact_message(st)),
-                        None => status.to_owned(),
-                    }),
-                    expires: None,
-                    source: Some(format!("vex: {}", m.source.as_deref().unwrap_or("unknown"))),
-                });
-                f.properties.insert("trivy/vex-status".to_owned(), serde_json::Value::String(status.to_owned()));
+                apply_modified(&mut f, m);
             }
             run.findings.push(f);
         }
 
-        for m in &r.misconfigurations {
+        let misconfs =
+            r.misconfigurations.iter().map(|m| (m, None)).chain(vex_misconfs.iter().map(|(x, m)| (x, Some(*m))));
+        for (m, modified) in misconfs {
             if m.id.is_empty() || m.status.as_deref().is_some_and(|s| s != "FAIL") {
                 continue;
             }
@@ -289,10 +299,14 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
             if let Some(s) = suppress_for(&opts.ignores, subject) {
                 f.suppressions.push(s);
             }
+            if let Some(m) = modified {
+                apply_modified(&mut f, m);
+            }
             run.findings.push(f);
         }
 
-        for s in &r.secrets {
+        let secrets = r.secrets.iter().map(|s| (s, None)).chain(vex_secrets.iter().map(|(x, m)| (x, Some(*m))));
+        for (s, modified) in secrets {
             if s.rule_id.is_empty() {
                 continue;
             }
@@ -332,10 +346,14 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
             if let Some(sup) = suppress_for(&opts.ignores, subject) {
                 f.suppressions.push(sup);
             }
+            if let Some(m) = modified {
+                apply_modified(&mut f, m);
+            }
             run.findings.push(f);
         }
 
-        for l in &r.licenses {
+        let licenses = r.licenses.iter().map(|l| (l, None)).chain(vex_licenses.iter().map(|(x, m)| (x, Some(*m))));
+        for (l, modified) in licenses {
             if l.name.is_empty() {
                 continue;
             }
@@ -376,9 +394,55 @@ pub fn convert(report: &Report, run: &mut Run, opts: &ConvertOptions) {
             if let Some(sup) = suppress_for(&opts.ignores, subject) {
                 f.suppressions.push(sup);
             }
+            if let Some(m) = modified {
+                apply_modified(&mut f, m);
+            }
             run.findings.push(f);
         }
     }
+}
+
+/// The `ExperimentalModifiedFindings` of `r` of type `kind`, read as that type's entry. One that
+/// cannot be read is not listed, with a warning in the run (never silently).
+fn modified<'r, T: serde::Deserialize<'r>>(
+    r: &'r TrivyResult<'_>,
+    kind: &str,
+    run: &mut Run,
+) -> Vec<(T, &'r report::ModifiedFinding)> {
+    let mut out = Vec::new();
+    for m in r.modified_findings.iter().filter(|m| m.r#type.eq_ignore_ascii_case(kind)) {
+        match m.finding.as_ref().map(|v| T::deserialize(v)) {
+            Some(Ok(t)) => out.push((t, m)),
+            Some(Err(e)) => run
+                .invocation
+                .warnings
+                .push(format!("{}: a suppressed {kind} could not be read ({e}); it is not listed", r.target)),
+            None => run
+                .invocation
+                .warnings
+                .push(format!("{}: a suppressed {kind} has no `Finding`; it is not listed", r.target)),
+        }
+    }
+    out
+}
+
+/// Record why Trivy set a finding aside: its status (`not_affected`, `ignored`, ...) and statement
+/// as an accepted external suppression, the source (a VEX document, an ignore file) named.
+fn apply_modified(f: &mut Finding, m: &report::ModifiedFinding) {
+    let status = m.status.as_deref().filter(|s| !s.is_empty()).unwrap_or("not_affected");
+    let source = m.source.as_deref().filter(|s| !s.is_empty()).unwrap_or("unknown");
+    let vex = status != "ignored";
+    f.suppressions.push(Suppression {
+        kind: SuppressionKind::External,
+        status: SuppressionStatus::Accepted,
+        justification: Some(match m.statement.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(st) => format!("{status}: {}", redact::redact_message(st)),
+            None => status.to_owned(),
+        }),
+        expires: None,
+        source: Some(if vex { format!("vex: {source}") } else { format!("trivy: {source}") }),
+    });
+    f.properties.insert("trivy/vex-status".to_owned(), serde_json::Value::String(status.to_owned()));
 }
 
 /// Percent-encode what may not appear in a URI path (hand-written: a few bytes, no crate needed).

@@ -14,7 +14,7 @@
 use std::path::Path;
 
 use globset::{GlobSet, GlobSetBuilder};
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 /// What kind of finding an entry applies to (`None` in a `.trivyignore`: any kind).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub struct IgnoreEntry {
     pub statement: Option<String>,
     /// Expiry (`exp:` / `expired_at`), after which the entry no longer applies.
     pub expires: Option<time::Date>,
-    /// `file:line` (`.trivyignore`) or `file: section[index]` (YAML), for the justification.
+    /// `file:line` (`.trivyignore`) or `file:line (section[index])` (YAML), for the justification.
     pub source: String,
 }
 
@@ -80,7 +80,7 @@ impl IgnoreEntry {
 pub struct IgnoreError {
     /// File.
     pub file: String,
-    /// Line (for YAML, of the syntax error; 0 when only the entry is known, named in `message`).
+    /// 1-based line (of the entry, key or value at fault; 0 when unknown).
     pub line: usize,
     /// What.
     pub message: String,
@@ -127,85 +127,198 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<IgnoreEntry>, IgnoreError> {
     Ok(out)
 }
 
-/// Parse `.trivyignore.yaml` text.
+/// A YAML node with the line it starts on.
+#[derive(Debug, Clone)]
+struct Marked {
+    line: usize,
+    node: Node,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Scalar(Yaml),
+    Seq(Vec<Marked>),
+    Map(Vec<(Marked, Marked)>),
+}
+
+enum Frame {
+    Seq { line: usize, anchor: usize, items: Vec<Marked> },
+    Map { line: usize, anchor: usize, entries: Vec<(Marked, Marked)>, key: Option<Marked> },
+}
+
+/// Builds [`Marked`] trees from the parser's events. Hand-written because `yaml_rust2::YamlLoader`
+/// drops the positions that errors need (`file:line`); scalars are resolved as the loader does.
+#[derive(Default)]
+struct MarkedLoader {
+    stack: Vec<Frame>,
+    anchors: std::collections::HashMap<usize, Marked>,
+    docs: Vec<Marked>,
+    /// The first duplicated mapping key: (line, key).
+    duplicate: Option<(usize, String)>,
+}
+
+impl MarkedLoader {
+    fn insert(&mut self, node: Marked, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.docs.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => {
+                    if self.duplicate.is_none()
+                        && let Node::Scalar(ky) = &k.node
+                        && entries.iter().any(|(e, _)| matches!(&e.node, Node::Scalar(ey) if ey == ky))
+                    {
+                        self.duplicate = Some((k.line, scalar(ky).unwrap_or_default()));
+                    }
+                    entries.push((k, node));
+                }
+            },
+        }
+    }
+}
+
+impl yaml_rust2::parser::MarkedEventReceiver for MarkedLoader {
+    fn on_event(&mut self, ev: yaml_rust2::Event, mark: yaml_rust2::scanner::Marker) {
+        use yaml_rust2::Event;
+        let line = mark.line();
+        match ev {
+            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq { line, anchor, items: Vec::new() }),
+            Event::MappingStart(anchor, _) => {
+                self.stack.push(Frame::Map { line, anchor, entries: Vec::new(), key: None });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq { line, anchor, items }) => (Marked { line, node: Node::Seq(items) }, anchor),
+                    Some(Frame::Map { line, anchor, entries, .. }) => {
+                        (Marked { line, node: Node::Map(entries) }, anchor)
+                    }
+                    None => return,
+                };
+                self.insert(node, anchor);
+            }
+            Event::Scalar(v, style, anchor, tag) => {
+                let is_str = tag.as_ref().is_some_and(|t| t.handle == "tag:yaml.org,2002:" && t.suffix == "str");
+                let y = if style != yaml_rust2::scanner::TScalarStyle::Plain || is_str {
+                    Yaml::String(v)
+                } else {
+                    Yaml::from_str(&v)
+                };
+                self.insert(Marked { line, node: Node::Scalar(y) }, anchor);
+            }
+            Event::Alias(id) => {
+                let node =
+                    self.anchors.get(&id).cloned().unwrap_or(Marked { line, node: Node::Scalar(Yaml::BadValue) });
+                self.insert(Marked { line, ..node }, 0);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Parse `.trivyignore.yaml` text. Errors name the file and line (`file:line: section[i]: ...`).
 pub fn parse_yaml(text: &str, file: &Path) -> Result<Vec<IgnoreEntry>, IgnoreError> {
     let name = file.display().to_string();
     let err = |line: usize, message: String| IgnoreError { file: name.clone(), line, message };
-    let docs = YamlLoader::load_from_str(text).map_err(|e| err(e.marker().line(), format!("invalid YAML: {e}")))?;
+    let mut loader = MarkedLoader::default();
+    yaml_rust2::parser::Parser::new_from_str(text)
+        .load(&mut loader, false)
+        .map_err(|e| err(e.marker().line(), format!("invalid YAML: {}", e.info())))?;
+    if let Some((line, key)) = loader.duplicate {
+        return Err(err(line, format!("`{key}` is given twice in the same mapping")));
+    }
     let mut out = Vec::new();
-    let root = match docs.into_iter().next() {
-        None | Some(Yaml::Null) => return Ok(out),
-        Some(Yaml::Hash(h)) => h,
-        Some(_) => {
+    let root = match loader.docs.into_iter().next() {
+        None => return Ok(out),
+        Some(Marked { node: Node::Scalar(Yaml::Null), .. }) => return Ok(out),
+        Some(Marked { node: Node::Map(h), .. }) => h,
+        Some(m) => {
             return Err(err(
-                1,
+                m.line,
                 "expected a mapping with `vulnerabilities`, `misconfigurations`, `secrets` or `licenses`".to_owned(),
             ));
         }
     };
+    let as_scalar = |m: &Marked| match &m.node {
+        Node::Scalar(y) => scalar(y),
+        _ => None,
+    };
+    let as_strings = |m: &Marked| match &m.node {
+        Node::Scalar(Yaml::Null) => Some(Vec::new()),
+        Node::Scalar(y) => scalar(y).map(|s| vec![s]),
+        Node::Seq(items) => {
+            items.iter().map(|i| if let Node::Scalar(y) = &i.node { scalar(y) } else { None }).collect()
+        }
+        Node::Map(_) => None,
+    };
     for (key, list) in &root {
-        let section = key.as_str().unwrap_or("");
+        let section = as_scalar(key).unwrap_or_default();
         let Some(&(_, kind)) = Kind::SECTIONS.iter().find(|(s, _)| *s == section) else {
             return Err(err(
-                0,
+                key.line,
                 format!(
                     "unknown section `{section}` (expected vulnerabilities, misconfigurations, secrets or licenses)"
                 ),
             ));
         };
-        let items = match list {
-            Yaml::Null => continue,
-            Yaml::Array(a) => a,
-            _ => return Err(err(0, format!("`{section}` must be a list of entries"))),
+        let items = match &list.node {
+            Node::Scalar(Yaml::Null) => continue,
+            Node::Seq(a) => a,
+            _ => return Err(err(list.line, format!("`{section}` must be a list of entries"))),
         };
         for (i, item) in items.iter().enumerate() {
             let at = format!("{section}[{i}]");
-            let Yaml::Hash(h) = item else {
-                return Err(err(0, format!("{at}: expected a mapping with `id`")));
+            let Node::Map(h) = &item.node else {
+                return Err(err(item.line, format!("{at}: expected a mapping with `id`")));
             };
-            let mut entry = IgnoreEntry::new(String::new(), format!("{name}: {at}"));
+            let mut entry = IgnoreEntry::new(String::new(), format!("{name}:{} ({at})", item.line));
             entry.kind = Some(kind);
             for (k, v) in h {
-                let k = k.as_str().unwrap_or("");
-                match k {
-                    "id" => entry.id = scalar(v).ok_or_else(|| err(0, format!("{at}: `id` must be a string")))?,
+                let line = v.line;
+                match as_scalar(k).unwrap_or_default().as_str() {
+                    "id" => entry.id = as_scalar(v).ok_or_else(|| err(line, format!("{at}: `id` must be a string")))?,
                     "paths" => {
                         entry.paths =
-                            strings(v).ok_or_else(|| err(0, format!("{at}: `paths` must be a list of globs")))?
+                            as_strings(v).ok_or_else(|| err(line, format!("{at}: `paths` must be a list of globs")))?;
                     }
                     "purls" => {
-                        entry.purls =
-                            strings(v).ok_or_else(|| err(0, format!("{at}: `purls` must be a list of package URLs")))?
+                        entry.purls = as_strings(v)
+                            .ok_or_else(|| err(line, format!("{at}: `purls` must be a list of package URLs")))?;
                     }
-                    "statement" => entry.statement = scalar(v),
+                    "statement" => entry.statement = as_scalar(v),
                     "expired_at" => {
-                        let s = scalar(v).unwrap_or_default();
-                        entry.expires = Some(
-                            parse_date(&s)
-                                .ok_or_else(|| err(0, format!("{at}: `expired_at: {s}` is not a YYYY-MM-DD date")))?,
-                        );
+                        let s = as_scalar(v).unwrap_or_default();
+                        entry.expires =
+                            Some(parse_date(&s).ok_or_else(|| {
+                                err(line, format!("{at}: `expired_at: {s}` is not a YYYY-MM-DD date"))
+                            })?);
                     }
                     other => {
                         return Err(err(
-                            0,
+                            k.line,
                             format!("{at}: unknown key `{other}` (expected id, paths, purls, statement, expired_at)"),
                         ));
                     }
                 }
             }
             if entry.id.is_empty() {
-                return Err(err(0, format!("{at}: `id` is missing")));
+                return Err(err(item.line, format!("{at}: `id` is missing")));
             }
             if !entry.paths.is_empty() {
+                let paths_line =
+                    h.iter().find(|(k, _)| as_scalar(k).as_deref() == Some("paths")).map_or(item.line, |(_, v)| v.line);
                 let mut b = GlobSetBuilder::new();
                 for p in &entry.paths {
                     let g = globset::GlobBuilder::new(p)
                         .literal_separator(true)
                         .build()
-                        .map_err(|e| err(0, format!("{at}: bad glob `{p}`: {}", e.kind())))?;
+                        .map_err(|e| err(paths_line, format!("{at}: bad glob `{p}`: {}", e.kind())))?;
                     b.add(g);
                 }
-                entry.paths_set = Some(b.build().map_err(|e| err(0, format!("{at}: {e}")))?);
+                entry.paths_set = Some(b.build().map_err(|e| err(paths_line, format!("{at}: {e}")))?);
             }
             out.push(entry);
         }
@@ -218,14 +331,6 @@ fn scalar(y: &Yaml) -> Option<String> {
         Yaml::String(s) | Yaml::Real(s) => Some(s.trim().to_owned()),
         Yaml::Integer(i) => Some(i.to_string()),
         _ => None,
-    }
-}
-
-fn strings(y: &Yaml) -> Option<Vec<String>> {
-    match y {
-        Yaml::Null => Some(Vec::new()),
-        Yaml::Array(a) => a.iter().map(scalar).collect(),
-        other => scalar(other).map(|s| vec![s]),
     }
 }
 
@@ -332,7 +437,7 @@ licenses:
         assert_eq!(e.len(), 5);
         assert_eq!(e[0].statement.as_deref(), Some("not reachable from the training code"));
         assert_eq!(e[1].expires, Some(time::macros::date!(2021 - 06 - 30)));
-        assert_eq!(e[1].source, ".trivyignore.yaml: vulnerabilities[1]");
+        assert_eq!(e[1].source, ".trivyignore.yaml:5 (vulnerabilities[1])");
         assert_eq!(e[4].expires, Some(time::macros::date!(2031 - 01 - 01)));
         let v = Kind::Vulnerability;
         // paths: glob over directories, also at the root; another file does not match.
@@ -358,17 +463,34 @@ licenses:
     fn yaml_errors_name_the_file_and_entry() {
         let p = Path::new("ign.yaml");
         let msg = |t: &str| parse_yaml(t, p).unwrap_err().to_string();
-        assert!(
-            msg("vulnerabilities:\n  - id: CVE-1\n    expired-at: 2020-01-01\n")
-                .contains("vulnerabilities[0]: unknown key `expired-at`")
+        // Every error names the file and the line of the entry, key or value at fault.
+        assert_eq!(
+            msg("vulnerabilities:\n  - id: CVE-1\n    expired-at: 2020-01-01\n"),
+            "ign.yaml:3: vulnerabilities[0]: unknown key `expired-at` (expected id, paths, purls, statement, expired_at)"
         );
-        assert!(msg("vulns:\n  - id: CVE-1\n").contains("unknown section `vulns`"));
-        assert!(msg("secrets:\n  - paths: [a]\n").contains("secrets[0]: `id` is missing"));
-        assert!(
-            msg("licenses:\n  - id: MIT\n    expired_at: soon\n")
-                .contains("`expired_at: soon` is not a YYYY-MM-DD date")
+        assert_eq!(
+            msg("# comment\nvulns:\n  - id: CVE-1\n"),
+            "ign.yaml:2: unknown section `vulns` (expected vulnerabilities, misconfigurations, secrets or licenses)"
         );
-        assert!(msg("vulnerabilities: [\n").starts_with("ign.yaml:"));
+        assert_eq!(msg("secrets:\n  - id: a\n  - paths: [a]\n"), "ign.yaml:3: secrets[1]: `id` is missing");
+        assert_eq!(
+            msg("licenses:\n  - id: MIT\n\n    expired_at: soon\n"),
+            "ign.yaml:4: licenses[0]: `expired_at: soon` is not a YYYY-MM-DD date"
+        );
+        assert_eq!(
+            msg("secrets:\n  - id: a\n    paths:\n      - '[z'\n").split(": bad glob").next(),
+            Some("ign.yaml:4: secrets[0]")
+        );
+        assert_eq!(msg("secrets: 3\n"), "ign.yaml:1: `secrets` must be a list of entries");
+        assert_eq!(msg("secrets:\n  - id: a\n    id: b\n"), "ign.yaml:3: `id` is given twice in the same mapping");
+        assert!(
+            msg("vulnerabilities:\n  - id: [\n").starts_with("ign.yaml:3: invalid YAML"),
+            "{}",
+            msg("vulnerabilities:\n  - id: [\n")
+        );
+        // Anchors and aliases resolve as in any YAML.
+        let e = parse_yaml("secrets:\n  - id: a\n    paths: &p [x/*]\n  - id: b\n    paths: *p\n", p).unwrap();
+        assert_eq!(e[1].paths, ["x/*"]);
         assert!(parse_yaml("", p).unwrap().is_empty());
         // A `.trivyignore` entry has no kind: it applies to any.
         let t = parse_file("MIT\n", Path::new(".trivyignore")).unwrap();

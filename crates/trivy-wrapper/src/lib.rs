@@ -238,14 +238,24 @@ pub fn default_cache_dir() -> Option<PathBuf> {
         .or_else(|| std::env::var_os("HOME").map(|d| PathBuf::from(d).join(".cache").join("trivy")))
 }
 
-/// The arguments of one Trivy run writing JSON to `output`.
-pub fn trivy_args(settings: &Settings, output: &Path, db_repository: Option<&str>, skip_update: bool) -> Vec<String> {
+/// The arguments of one Trivy run writing JSON to `output`. `no_ignores` is an empty file given
+/// to Trivy as `--ignorefile`: Trivy would otherwise read `.trivyignore` in the working directory
+/// itself and drop those findings from the report, where the wrapper lists them as suppressed.
+pub fn trivy_args(
+    settings: &Settings,
+    output: &Path,
+    no_ignores: &Path,
+    db_repository: Option<&str>,
+    skip_update: bool,
+) -> Vec<String> {
     let mut a = vec![
         settings.command.as_str().to_owned(),
         "--format".to_owned(),
         "json".to_owned(),
         "--output".to_owned(),
         output.display().to_string(),
+        "--ignorefile".to_owned(),
+        no_ignores.display().to_string(),
         "--quiet".to_owned(),
     ];
     if let Some(s) = &settings.scanners {
@@ -290,6 +300,8 @@ pub fn run(settings: &Settings) -> Result<(FindingsFile, RunInfo), Error> {
         && cache.as_deref().is_some_and(|c| db_is_fresh(c, time::OffsetDateTime::now_utc()));
     let tmp = tempfile::tempdir().map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
     let out = tmp.path().join("trivy.json");
+    let no_ignores = tmp.path().join("none.trivyignore");
+    std::fs::write(&no_ignores, b"").map_err(|source| Error::Io { path: no_ignores.clone(), source })?;
 
     let repos: Vec<Option<&str>> = if settings.db_repositories.is_empty() || skip_update {
         vec![None]
@@ -299,7 +311,7 @@ pub fn run(settings: &Settings) -> Result<(FindingsFile, RunInfo), Error> {
     let mut info = RunInfo { skipped_db_update: skip_update, ..Default::default() };
     let mut last_stderr = String::new();
     for repo in &repos {
-        let args = trivy_args(settings, &out, *repo, skip_update);
+        let args = trivy_args(settings, &out, &no_ignores, *repo, skip_update);
         let c = process::run(&trivy, &args, &settings.workdir, settings.timeout).map_err(|e| match e {
             process::RunError::Spawn(source) => Error::Spawn { path: trivy.clone(), source },
             process::RunError::Timeout(stderr) => Error::Timeout { secs: settings.timeout.as_secs(), stderr },
@@ -328,7 +340,7 @@ pub fn convert_bytes(
     cache: Option<&Path>,
     stderr: &str,
 ) -> Result<FindingsFile, Error> {
-    let report: report::Report = serde_json::from_slice(bytes).map_err(|e| Error::BadReport(e.to_string()))?;
+    let report: report::Report<'_> = serde_json::from_slice(bytes).map_err(|e| Error::BadReport(e.to_string()))?;
     if report.schema_version.is_some_and(|v| v != 2) {
         return Err(Error::BadReport(format!(
             "SchemaVersion {} (mlsec reads SchemaVersion 2)",

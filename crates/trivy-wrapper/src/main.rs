@@ -1,16 +1,15 @@
 //! Thin binary for `trivy-wrapper`; see the library crate.
 
-use mlsec_cli::exit::{fail, hinted};
+use mlsec_cli::exit::hinted;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Parser};
-use mlsec_cli::config::{Config, GateSettings, Source, ToolSection};
-use mlsec_cli::{ExitStatus, FailOn, GateArgs, GlobalArgs, Verbosity};
-use mlsec_findings::gate::{GatePolicy, Verdict};
-use mlsec_findings::{baseline, sarif};
+use mlsec_cli::config::{Config, GateSettings, ToolSection};
+use mlsec_cli::{ExitStatus, GateArgs, GlobalArgs, Verbosity};
+use mlsec_findings::sarif;
 use serde::Deserialize;
 use trivy_wrapper::{Settings, Subcommand, convert::ConvertOptions, ignore};
 
@@ -167,36 +166,16 @@ fn run(cli: &Cli, matches: &ArgMatches) -> Result<ExitStatus> {
         note(&cli.global, "trivy-wrapper: the cached vulnerability DB is fresh; skipped its update");
     }
 
-    let mut new_only = gate.new_only;
-    if let Some(base) = &gate.baseline {
-        let base_file = sarif::read_file(base, 256 * 1024 * 1024)
-            .map_err(|e| {
-                let h = e.hint();
-                hinted(e, h)
-            })
-            .context("reading the baseline")?;
-        let stats = baseline::apply(&mut file, &base_file, false);
-        if gate.sources.new_only == Source::Default && mlsec_cli::ci::in_pull_request() {
-            new_only = true;
-        }
+    // mlsec.toml's [[suppress]], the baseline and the policy, as `mlsec gate` applies them.
+    let prepared = mlsec_cli::gating::prepare(&mut file, &config, &gate, 256 * 1024 * 1024, today)?;
+    if let Some((_, stats)) = &prepared.baseline {
         note(&cli.global, &format!("trivy-wrapper: baseline: {} new, {} unchanged", stats.new, stats.unchanged));
-    } else if gate.new_only {
-        return fail("--new-only needs a baseline to compare against".to_owned(), "pass --baseline FILE");
     }
 
     write_output(&cli.output, &file)?;
-    let fail_on = match gate.fail_on {
-        FailOn::Severity(s) => Some(s),
-        FailOn::None => None,
-    };
-    let policy = GatePolicy { fail_on, new_only, max_findings: gate.max_findings, today };
-    let ctx = mlsec_report::RenderContext::new(&file, policy, mlsec_report::ReportOptions::default());
+    let ctx = mlsec_report::RenderContext::new(&file, prepared.policy, mlsec_report::ReportOptions::default());
     note(&cli.global, mlsec_report::text::render(&ctx, 10).trim_end());
-    Ok(match ctx.outcome.verdict {
-        Verdict::ToolError => ExitStatus::Error,
-        Verdict::Fail => gate.exit_status(u64::try_from(ctx.outcome.at_or_above).unwrap_or(u64::MAX)),
-        Verdict::Pass => ExitStatus::Success,
-    })
+    Ok(mlsec_cli::gating::exit_status(ctx.outcome.verdict, &gate))
 }
 
 fn note(global: &GlobalArgs, text: &str) {
@@ -205,35 +184,19 @@ fn note(global: &GlobalArgs, text: &str) {
     }
 }
 
-/// Write the SARIF: `-` to stdout, else atomically (a temp file beside it, then a rename), as
-/// `sarif::write_atomic` does. Streamed from `sarif::to_sarif` through a buffer rather than built
-/// as one string with `sarif::to_json` (same bytes): a 5,000-finding report is 13 MB of pretty JSON,
-/// and building that string (and growing it past its estimate) touches 40 MB of fresh memory.
+/// Write the SARIF: `-` to stdout, else atomically (a temp file beside it, then a rename). Both
+/// stream from the model through a buffer (`sarif::write_to`): a 5,000-finding report is 13 MB of
+/// pretty JSON, never built as one string.
 fn write_output(path: &Path, file: &mlsec_findings::FindingsFile) -> Result<()> {
-    let sarif = sarif::to_sarif(file);
     if path == Path::new("-") {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        serde_json::to_writer_pretty(&mut out, &sarif).context("writing to stdout")?;
+        sarif::write_to(&mut out, file).context("writing to stdout")?;
         return out.flush().context("writing to stdout");
     }
-    let ctx = || format!("writing {}", path.display());
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).with_context(ctx)?;
-    let tmp = tempfile::NamedTempFile::new_in(dir).with_context(ctx)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
-    serde_json::to_writer_pretty(&mut w, &sarif).with_context(ctx)?;
-    let tmp = w.into_inner().map_err(|e| e.into_error()).with_context(ctx)?;
-    // A temp file is created 0600; a report is an ordinary file (keep an existing file's mode).
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).with_context(ctx)?;
-    }
-    tmp.persist(path).map_err(|e| e.error).with_context(ctx)?;
-    Ok(())
+    sarif::write_file(path, file).map_err(|e| {
+        let h = e.hint();
+        hinted(e, h)
+    })
 }
 
 // mimalloc: converting and writing thousands of findings is allocation-bound.

@@ -3,19 +3,99 @@
 //! `ID: DS002` + `AVDID`; v0.69+: `Trivy.Version`, `ID: DS-0002`, `Fingerprint`, `AnalyzedBy`).
 //! Unknown fields are ignored; `null` is read as absent.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer};
+
+/// A string of the report, borrowed from its bytes when it has no escapes (nearly all do), owned
+/// otherwise. A 5,000-vulnerability report has about 100,000 strings; copying each into its own
+/// allocation was a visible part of the wrapper's time. (serde's `#[serde(borrow)]` borrows a
+/// `Cow<str>` field only when it is not wrapped in `Option` or read with `deserialize_with`.)
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl Str<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Str<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 /// `null` or absent -> default.
 fn nullable<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// `CVSS` (an object keyed by vendor, or `null`) as a list: a map of two or three entries per
+/// vulnerability does not need a B-tree node (about 1 kB) of its own.
+fn vendor_list<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<(Str<'a>, Cvss<'a>)>, D::Error> {
+    struct V<'a>(std::marker::PhantomData<&'a ()>);
+    impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+        type Value = Vec<(Str<'a>, Cvss<'a>)>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of CVSS scores by vendor")
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(m.size_hint().unwrap_or(2));
+            while let Some(entry) = m.next_entry()? {
+                out.push(entry);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
 /// The report.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Report {
+pub struct Report<'a> {
     /// Must be 2.
     #[serde(default)]
     pub schema_version: Option<u32>,
@@ -26,8 +106,8 @@ pub struct Report {
     #[serde(default, deserialize_with = "nullable")]
     pub artifact_type: String,
     /// Absent on a report without findings in some versions: `None` is distinguished.
-    #[serde(default)]
-    pub results: Option<Vec<TrivyResult>>,
+    #[serde(default, borrow)]
+    pub results: Option<Vec<TrivyResult<'a>>>,
     /// `Trivy.Version` (v0.69+).
     #[serde(default)]
     pub trivy: Option<TrivyInfo>,
@@ -48,7 +128,7 @@ pub struct TrivyInfo {
 /// One `Results[]` entry (a lockfile, an OS, a config file, a secret-bearing file).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct TrivyResult {
+pub struct TrivyResult<'a> {
     /// Path or description.
     #[serde(default, deserialize_with = "nullable")]
     pub target: String,
@@ -59,11 +139,11 @@ pub struct TrivyResult {
     #[serde(default, deserialize_with = "nullable")]
     pub r#type: String,
     /// Packages (for lockfile lines).
-    #[serde(default, deserialize_with = "nullable")]
-    pub packages: Vec<Package>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub packages: Vec<Package<'a>>,
     /// Vulnerabilities.
-    #[serde(default, deserialize_with = "nullable")]
-    pub vulnerabilities: Vec<Vuln>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub vulnerabilities: Vec<Vuln<'a>>,
     /// Misconfigurations.
     #[serde(default, deserialize_with = "nullable")]
     pub misconfigurations: Vec<Misconf>,
@@ -102,13 +182,13 @@ pub struct ModifiedFinding {
 /// `PkgIdentifier` / `Identifier`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct PkgIdentifier {
+pub struct PkgIdentifier<'a> {
     /// Package URL.
-    #[serde(default, rename = "PURL")]
-    pub purl: Option<String>,
+    #[serde(default, borrow, rename = "PURL")]
+    pub purl: Option<Str<'a>>,
     /// Trivy's package uid.
-    #[serde(default, rename = "UID")]
-    pub uid: Option<String>,
+    #[serde(default, borrow, rename = "UID")]
+    pub uid: Option<Str<'a>>,
 }
 
 /// A line range in a lockfile.
@@ -126,16 +206,16 @@ pub struct PkgLocation {
 /// `Packages[]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Package {
+pub struct Package<'a> {
     /// Name.
-    #[serde(default, deserialize_with = "nullable")]
-    pub name: String,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub name: Str<'a>,
     /// Version.
-    #[serde(default, deserialize_with = "nullable")]
-    pub version: String,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub version: Str<'a>,
     /// Identifier.
-    #[serde(default)]
-    pub identifier: Option<PkgIdentifier>,
+    #[serde(default, borrow)]
+    pub identifier: Option<PkgIdentifier<'a>>,
     /// Lines in the lockfile.
     #[serde(default, deserialize_with = "nullable")]
     pub locations: Vec<PkgLocation>,
@@ -143,13 +223,13 @@ pub struct Package {
 
 /// One vendor's CVSS.
 #[derive(Debug, Default, Deserialize)]
-pub struct Cvss {
+pub struct Cvss<'a> {
     /// CVSS v3 base score.
     #[serde(default, rename = "V3Score")]
     pub v3_score: Option<f64>,
     /// CVSS v3 vector.
-    #[serde(default, rename = "V3Vector")]
-    pub v3_vector: Option<String>,
+    #[serde(default, borrow, rename = "V3Vector")]
+    pub v3_vector: Option<Str<'a>>,
     /// CVSS v4 score (newer Trivy).
     #[serde(default, rename = "V40Score")]
     pub v40_score: Option<f64>,
@@ -158,52 +238,52 @@ pub struct Cvss {
 /// `Vulnerabilities[]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Vuln {
+pub struct Vuln<'a> {
     /// CVE/GHSA id.
-    #[serde(default, rename = "VulnerabilityID", deserialize_with = "nullable")]
-    pub vulnerability_id: String,
+    #[serde(default, borrow, rename = "VulnerabilityID", deserialize_with = "nullable")]
+    pub vulnerability_id: Str<'a>,
     /// Package name.
-    #[serde(default, deserialize_with = "nullable")]
-    pub pkg_name: String,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub pkg_name: Str<'a>,
     /// Package identifier.
-    #[serde(default)]
-    pub pkg_identifier: Option<PkgIdentifier>,
+    #[serde(default, borrow)]
+    pub pkg_identifier: Option<PkgIdentifier<'a>>,
     /// Installed version.
-    #[serde(default, deserialize_with = "nullable")]
-    pub installed_version: String,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub installed_version: Str<'a>,
     /// Where the package is inside the artifact (a jar, a `site-packages` dir), when Trivy says.
-    #[serde(default)]
-    pub pkg_path: Option<String>,
+    #[serde(default, borrow)]
+    pub pkg_path: Option<Str<'a>>,
     /// Fixed version(s).
-    #[serde(default)]
-    pub fixed_version: Option<String>,
+    #[serde(default, borrow)]
+    pub fixed_version: Option<Str<'a>>,
     /// `fixed`, `affected`, `will_not_fix`, `fix_deferred`, `end_of_life`, ...
-    #[serde(default)]
-    pub status: Option<String>,
+    #[serde(default, borrow)]
+    pub status: Option<Str<'a>>,
     /// Where the severity comes from.
-    #[serde(default)]
-    pub severity_source: Option<String>,
+    #[serde(default, borrow)]
+    pub severity_source: Option<Str<'a>>,
     /// Advisory page.
-    #[serde(default, rename = "PrimaryURL")]
-    pub primary_url: Option<String>,
+    #[serde(default, borrow, rename = "PrimaryURL")]
+    pub primary_url: Option<Str<'a>>,
     /// Title.
-    #[serde(default)]
-    pub title: Option<String>,
+    #[serde(default, borrow)]
+    pub title: Option<Str<'a>>,
     /// Description.
-    #[serde(default)]
-    pub description: Option<String>,
+    #[serde(default, borrow)]
+    pub description: Option<Str<'a>>,
     /// CRITICAL/HIGH/MEDIUM/LOW/UNKNOWN.
-    #[serde(default, deserialize_with = "nullable")]
-    pub severity: String,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub severity: Str<'a>,
     /// CWEs.
-    #[serde(default, rename = "CweIDs", deserialize_with = "nullable")]
-    pub cwe_ids: Vec<String>,
+    #[serde(default, borrow, rename = "CweIDs", deserialize_with = "nullable")]
+    pub cwe_ids: Vec<Str<'a>>,
     /// CVSS by vendor.
-    #[serde(default, rename = "CVSS", deserialize_with = "nullable")]
-    pub cvss: BTreeMap<String, Cvss>,
+    #[serde(default, borrow, rename = "CVSS", deserialize_with = "vendor_list")]
+    pub cvss: Vec<(Str<'a>, Cvss<'a>)>,
     /// References.
-    #[serde(default, deserialize_with = "nullable")]
-    pub references: Vec<String>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    pub references: Vec<Str<'a>>,
 }
 
 /// `CauseMetadata`.
@@ -307,4 +387,37 @@ pub struct License {
     /// Link.
     #[serde(default)]
     pub link: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_borrow_when_they_can_and_escapes_still_decode() {
+        let json = br#"{"VulnerabilityID": "CVE-1", "Title": "a \"quoted\" \u00e9 title", "PkgName": null,
+                        "CweIDs": ["CWE-1"], "References": null, "Unknown": {"x": 1}}"#;
+        let v: Vuln<'_> = serde_json::from_slice(json).unwrap();
+        assert!(matches!(v.vulnerability_id.0, Cow::Borrowed("CVE-1")));
+        assert_eq!(v.title.as_deref(), Some("a \"quoted\" é title"));
+        assert!(matches!(v.title.as_ref().map(|t| &t.0), Some(Cow::Owned(_))));
+        assert_eq!(v.pkg_name.as_str(), "");
+        assert_eq!(v.cwe_ids, [Str(Cow::Borrowed("CWE-1"))]);
+        assert!(v.references.is_empty());
+        // From a parsed value (ExperimentalModifiedFindings) too.
+        let value: serde_json::Value = serde_json::from_slice(json).unwrap();
+        let v = Vuln::deserialize(&value).unwrap();
+        assert_eq!(v.vulnerability_id.as_str(), "CVE-1");
+        assert!(serde_json::from_slice::<Vuln<'_>>(br#"{"VulnerabilityID": 3}"#).is_err());
+        // CVSS: an object by vendor (kept in the report's order), `null`, or absent.
+        let v: Vuln<'_> = serde_json::from_slice(
+            br#"{"CVSS": {"nvd": {"V3Score": 5.5, "V2Score": 4}, "ghsa": {"V3Vector": "CVSS:3.1/AV:N", "V3Score": 7.5}}}"#,
+        )
+        .unwrap();
+        let vendors: Vec<(&str, Option<f64>)> = v.cvss.iter().map(|(k, c)| (k.as_str(), c.v3_score)).collect();
+        assert_eq!(vendors, [("nvd", Some(5.5)), ("ghsa", Some(7.5))]);
+        assert_eq!(v.cvss[1].1.v3_vector.as_deref(), Some("CVSS:3.1/AV:N"));
+        assert!(serde_json::from_slice::<Vuln<'_>>(br#"{"CVSS": null}"#).unwrap().cvss.is_empty());
+        assert!(serde_json::from_slice::<Vuln<'_>>(br#"{"CVSS": [1]}"#).is_err());
+    }
 }

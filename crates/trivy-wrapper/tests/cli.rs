@@ -43,6 +43,11 @@ impl Bed {
     }
 
     fn run(&self, args: &[&str]) -> Output {
+        self.run_to(&self.out(), args)
+    }
+
+    /// `fs proj` with the stand-in, writing to `out` (`-`: stdout).
+    fn run_to(&self, out: &Path, args: &[&str]) -> Output {
         let mut c = Command::cargo_bin("trivy-wrapper").unwrap();
         c.current_dir(self.path());
         for v in ["MLSEC_FAIL_ON", "MLSEC_BASELINE", "MLSEC_NEW_ONLY", "MLSEC_EXIT_ZERO", "MLSEC_MAX_FINDINGS"] {
@@ -50,7 +55,7 @@ impl Bed {
         }
         c.env("MLSEC_TODAY", "2026-12-02").env("HOME", self.path()).env_remove("TRIVY_CACHE_DIR");
         c.env_remove("XDG_CACHE_HOME");
-        c.arg("fs").arg("proj").arg("--trivy").arg(self.path().join("trivy")).arg("-o").arg(self.out()).args(args);
+        c.arg("fs").arg("proj").arg("--trivy").arg(self.path().join("trivy")).arg("-o").arg(out).args(args);
         c.output().unwrap()
     }
 
@@ -82,6 +87,10 @@ fn v069_report_converts_every_category_and_runs_trivy_once_with_full_json() {
     let args = bed.args_log();
     assert_eq!(args.lines().count(), 1, "trivy ran more than once: {args}");
     assert!(args.starts_with("fs --format json --output ") && args.trim_end().ends_with("-- proj"), "{args}");
+    // Trivy is given an empty ignore file: it must not drop what `.trivyignore` lists (the wrapper
+    // lists those as suppressed).
+    let ignorefile = args.split(' ').skip_while(|a| *a != "--ignorefile").nth(1).unwrap_or_default();
+    assert!(ignorefile.ends_with("none.trivyignore"), "{args}");
     assert!(!args.contains("--exit-code") && !args.contains("--severity"), "{args}");
 
     let file = bed.read();
@@ -201,7 +210,7 @@ fn trivyignore_yaml_entries_match_by_section_path_purl_and_expire() {
     assert_eq!(f[0].suppressions.len(), 1);
     assert_eq!(
         f[0].suppressions[0].justification.as_deref(),
-        Some("weights_only=True everywhere (listed in .trivyignore.yaml: vulnerabilities[0])")
+        Some("weights_only=True everywhere (listed in .trivyignore.yaml:2 (vulnerabilities[0]))")
     );
     assert_eq!(f[0].suppressions[0].source.as_deref(), Some(".trivyignore.yaml"));
     assert_eq!(f[0].suppressions[0].expires, Some(time::macros::date!(2030 - 01 - 01)));
@@ -213,13 +222,13 @@ fn trivyignore_yaml_entries_match_by_section_path_purl_and_expire() {
     // The secret's entry matches but expired: visible, and it no longer suppresses.
     assert!(f[4].suppressions[0].is_expired(time::macros::date!(2026 - 12 - 02)));
 
-    // Malformed: exit 2, the file and entry named, with a hint.
+    // Malformed: exit 2, the file, line and entry named, with a hint.
     std::fs::write(bed.path().join(".trivyignore.yaml"), "vulnerabilities:\n  - id: CVE-1\n    expires: 2030-01-01\n")
         .unwrap();
     let o = bed.run(&["--fail-on", "low"]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains(".trivyignore.yaml: vulnerabilities[0]: unknown key `expires`") && e.contains("hint:"), "{e}");
+    assert!(e.contains(".trivyignore.yaml:3: vulnerabilities[0]: unknown key `expires`") && e.contains("hint:"), "{e}");
 }
 
 #[test]
@@ -232,7 +241,7 @@ fn vex_suppressed_vulnerabilities_are_listed_as_suppressed() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let file = bed.read();
     let f = &file.runs[0].findings;
-    assert_eq!(f.len(), 2);
+    assert_eq!(f.len(), 5, "{f:#?}");
     assert!(f[0].suppressions.is_empty());
     assert_eq!(f[1].rule_id, "CVE-2099-2222");
     assert_eq!(f[1].severity, Severity::Critical);
@@ -241,6 +250,29 @@ fn vex_suppressed_vulnerabilities_are_listed_as_suppressed() {
     assert_eq!(s.kind, SuppressionKind::External);
     assert_eq!(s.source.as_deref(), Some("vex: CycloneDX VEX"));
     assert_eq!(s.justification.as_deref(), Some("not_affected: vulnerable_code_not_in_execute_path"));
+    // Every type of suppressed finding is listed, suppressed, with its statement and source.
+    let by_rule = |id: &str| f.iter().find(|x| x.rule_id == id).unwrap_or_else(|| panic!("{id} missing: {f:#?}"));
+    let m = by_rule("DS-0002");
+    assert_eq!((m.category, m.severity), (Category::Misconfiguration, Severity::High));
+    assert_eq!(m.locations[0].uri, "Dockerfile");
+    assert_eq!(
+        m.suppressions[0].justification.as_deref(),
+        Some("not_affected: the image runs as a non-root user set by the platform")
+    );
+    assert_eq!(m.suppressions[0].source.as_deref(), Some("vex: OpenVEX"));
+    let sec = by_rule("huggingface-access-token");
+    assert_eq!((sec.category, sec.severity), (Category::Secret, Severity::Critical));
+    assert_eq!(sec.locations[0].start_line, Some(4));
+    assert_eq!(sec.suppressions[0].justification.as_deref(), Some("ignored"));
+    assert_eq!(sec.suppressions[0].source.as_deref(), Some("trivy: .trivyignore"));
+    let lic = by_rule("license/GPL-3.0-only");
+    assert_eq!(lic.category, Category::License);
+    assert_eq!(lic.suppressions[0].justification.as_deref(), Some("not_affected: internal tool, not distributed"));
+    assert!(f.iter().all(|x| x.rule_id == "CVE-2099-1111" || x.suppressions.len() == 1), "{f:#?}");
+    // What could not be read is said, not dropped silently.
+    let warnings = &file.runs[0].invocation.warnings;
+    assert!(warnings.iter().any(|w| w.contains("unknown type \"sbom-component\"")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("LICENSE: a suppressed license could not be read")), "{warnings:?}");
 }
 
 #[test]
@@ -394,4 +426,64 @@ fn subcommand_and_scanners_are_passed_through() {
     let args = bed.args_log();
     assert!(args.starts_with("image --format json") && args.contains("--scanners vuln,secret"), "{args}");
     assert!(args.trim_end().ends_with("-- registry.example/ml/serve:1.0"), "{args}");
+}
+
+#[test]
+fn same_verdict_and_bytes_whether_written_to_a_file_or_stdout() {
+    let bed = Bed::replay(&fixture("v069-ml.json"));
+    for (fail_on, want) in [("high", 1), ("none", 0)] {
+        let o = bed.run(&["--fail-on", fail_on]);
+        assert_eq!(o.status.code(), Some(want), "{}", stderr(&o));
+        let on_disk = std::fs::read(bed.out()).unwrap();
+        let s = bed.run_to(Path::new("-"), &["--fail-on", fail_on]);
+        assert_eq!(s.status.code(), Some(want), "{}", stderr(&s));
+        assert_eq!(s.stdout, on_disk, "stdout and file SARIF differ");
+    }
+    // The gate on the written SARIF (what `mlsec gate` does) agrees with the wrapper's exit code.
+    let o = bed.run(&["--fail-on", "high"]);
+    assert_eq!(o.status.code(), Some(1));
+    let policy = mlsec_findings::gate::GatePolicy {
+        fail_on: Some(Severity::High),
+        new_only: false,
+        max_findings: None,
+        today: time::macros::date!(2026 - 12 - 02),
+    };
+    assert_eq!(mlsec_findings::gate::evaluate(&bed.read(), &policy).verdict, mlsec_findings::gate::Verdict::Fail);
+}
+
+#[test]
+fn an_output_in_a_missing_directory_is_exit_2_naming_it() {
+    let bed = Bed::replay(&fixture("v069-ml.json"));
+    let o = bed.run_to(Path::new("missing/out.sarif"), &["--fail-on", "none"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("missing") && e.contains("does not exist") && e.contains("hint: create it first"), "{e}");
+    assert!(!bed.path().join("missing").exists());
+}
+
+#[test]
+fn mlsec_toml_suppress_entries_apply_as_in_mlsec_gate() {
+    let bed = Bed::replay(&fixture("v069-ml.json"));
+    // The two CRITICAL findings fail --fail-on critical.
+    assert_eq!(bed.run(&["--fail-on", "critical"]).status.code(), Some(1));
+    std::fs::write(
+        bed.path().join("mlsec.toml"),
+        "[[suppress]]\nrule = \"CVE-2025-32434\"\nreason = \"weights_only=True everywhere\"\n\n\
+         [[suppress]]\npath = \"notebooks/**\"\nreason = \"revoked test token\"\nexpires = 2030-01-01\n",
+    )
+    .unwrap();
+    let o = bed.run(&["--fail-on", "critical"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let file = bed.read();
+    let f = file.runs[0].findings.iter().find(|f| f.rule_id == "CVE-2025-32434").unwrap();
+    assert_eq!(f.suppressions[0].justification.as_deref(), Some("weights_only=True everywhere"));
+    assert_eq!(f.suppressions[0].source.as_deref(), Some("mlsec.toml"));
+    // Still reported; HIGH findings still fail a HIGH gate.
+    assert_eq!(file.runs[0].findings.len(), 6);
+    assert_eq!(bed.run(&["--fail-on", "high"]).status.code(), Some(1));
+    // A bad glob in an entry is exit 2 naming the file, line and column.
+    std::fs::write(bed.path().join("mlsec.toml"), "[[suppress]]\npath = \"[x\"\nreason = \"r\"\n").unwrap();
+    let o = bed.run(&["--fail-on", "critical"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("mlsec.toml:2:8: invalid value for `path`"), "{}", stderr(&o));
 }
