@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# fairness-gate vs fairlearn MetricFrame vs a vectorised pandas groupby, end to end (read the CSV,
-# per-group rates, disparities) on N generated rows (default 10M; not committed), in the same run:
-# wall and CPU seconds and peak RSS per tool (measured with wait4 rusage), and ratios.
+# fairness-gate vs fairlearn MetricFrame vs a vectorised pandas groupby, end to end (read the file,
+# per-group rates, disparities) on N generated rows (default 10M; not committed), written once as CSV
+# and once as Parquet (pyarrow defaults: snappy, row groups of 1Mi rows), in the same run: wall and
+# CPU seconds and peak RSS per tool and format (measured with wait4 rusage), and ratios.
 # Usage: bench/fairness.sh [N]   (FAIRLEARN=0 skips fairlearn, which needs ~70 s per 1M rows here;
-# FG_NO_BUILD=1 uses the release binary already in $CARGO_TARGET_DIR)
+# FG_NO_BUILD=1 uses the release binary already in $CARGO_TARGET_DIR; FG_BENCH_DIR=DIR writes the
+# generated files under DIR (default: a temp dir); they are deleted at the end either way)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-10000000}
@@ -12,10 +14,10 @@ py="$root/.tools/venv/bin/python"
 [ -x "$py" ] || { echo "run scripts/install-test-tools first" >&2; exit 1; }
 [ -n "${FG_NO_BUILD:-}" ] || cargo build --quiet --release --locked -p fairness-gate
 fg="$CARGO_TARGET_DIR/release/fairness-gate"
-work=$(mktemp -d)
+if [ -n "${FG_BENCH_DIR:-}" ]; then mkdir -p "$FG_BENCH_DIR"; work=$(mktemp -d "$FG_BENCH_DIR/run.XXXXXX"); else work=$(mktemp -d); fi
 trap 'rm -rf "$work"' EXIT
 
-"$py" - "$n" "$work/data.csv" <<'PY'
+"$py" - "$n" "$work/data.csv" "$work/data.parquet" <<'PY'
 import sys
 import numpy as np
 import pandas as pd
@@ -25,14 +27,20 @@ sex = rng.choice(np.array(["female", "male"]), n)
 race = rng.choice(np.array(["A", "B", "C", "D", "E"]), n, p=[0.6, 0.2, 0.1, 0.07, 0.03])
 label = (rng.random(n) < np.where(sex == "male", 0.3, 0.2)).astype(np.int8)
 score = np.round(np.clip(0.35 * label + rng.random(n) * 0.8, 0, 1), 4)
-pd.DataFrame({"label": label, "score": score, "sex": sex, "race": race}).to_csv(out, index=False)
+df = pd.DataFrame({"label": label, "score": score, "sex": sex, "race": race})
+df.to_csv(out, index=False)
+df.to_parquet(sys.argv[3], index=False)
 PY
-echo "rows: $n, file: $(du -h "$work/data.csv" | cut -f1)"
+echo "rows: $n, CSV: $(du -h "$work/data.csv" | cut -f1), Parquet: $(du -h "$work/data.parquet" | cut -f1)"
 
 cat >"$work/pandas_groupby.py" <<'PY'
 import sys
 import pandas as pd
-df = pd.read_csv(sys.argv[1], dtype={"sex": "category", "race": "category"})
+f = sys.argv[1]
+if f.endswith(".parquet"):
+    df = pd.read_parquet(f).astype({"sex": "category", "race": "category"})
+else:
+    df = pd.read_csv(f, dtype={"sex": "category", "race": "category"})
 df["pred"] = (df["score"] >= 0.5).astype("int8")
 for col in ["sex", "race"]:
     d = df.assign(tp=df.label & df.pred, p=df.label, fp=(1 - df.label) & df.pred, neg=1 - df.label)
@@ -45,7 +53,11 @@ cat >"$work/fairlearn_metricframe.py" <<'PY'
 import sys
 import pandas as pd
 from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate, false_positive_rate
-df = pd.read_csv(sys.argv[1], dtype={"sex": "category", "race": "category"})
+f = sys.argv[1]
+if f.endswith(".parquet"):
+    df = pd.read_parquet(f).astype({"sex": "category", "race": "category"})
+else:
+    df = pd.read_csv(f, dtype={"sex": "category", "race": "category"})
 pred = (df["score"] >= 0.5).astype(int)
 for col in ["sex", "race"]:
     mf = MetricFrame(metrics={"sr": selection_rate, "tpr": true_positive_rate, "fpr": false_positive_rate},
@@ -73,17 +85,30 @@ print(f"{name} {wall:.2f} {ru.ru_utime + ru.ru_stime:.2f} {ru.ru_maxrss / 1024:.
 PY
 }
 {
-  measure fairness-gate "$fg" "$work/data.csv" --label label --score score --threshold 0.5 --sensitive sex race \
-    --fail-on none -q --json "$work/r.json"
-  measure pandas-groupby "$py" "$work/pandas_groupby.py" "$work/data.csv"
-  [ "${FAIRLEARN:-1}" = 0 ] || measure fairlearn-MetricFrame "$py" "$work/fairlearn_metricframe.py" "$work/data.csv"
+  for fmt in csv parquet; do
+    f="$work/data.$fmt"
+    measure "fairness-gate $fmt" "$fg" "$f" --label label --score score --threshold 0.5 --sensitive sex race \
+      --fail-on none -q --json "$work/r.$fmt.json"
+    measure "pandas-groupby $fmt" "$py" "$work/pandas_groupby.py" "$f"
+    [ "${FAIRLEARN:-1}" = 0 ] || measure "fairlearn-MetricFrame $fmt" "$py" "$work/fairlearn_metricframe.py" "$f"
+  done
 } | tee "$work/results.txt"
+"$py" - "$work/r.csv.json" "$work/r.parquet.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for r in (a, b):
+    r.pop("input"); r.pop("input_sha256")
+sys.exit(0 if a == b else "fairness-gate: the CSV and Parquet reports differ")
+PY
+echo "fairness-gate: CSV and Parquet reports are equal"
 "$py" - "$work/results.txt" <<'PY'
 import sys
-rows = [l.split() for l in open(sys.argv[1])]
+rows = [l.rsplit(None, 3) for l in open(sys.argv[1])]
 base = {r[0]: (float(r[1]), float(r[2]), float(r[3])) for r in rows}
-fg = base["fairness-gate"]
-print(f"\n| tool | wall s | CPU s | peak RSS MiB | wall vs fairness-gate |\n|---|---:|---:|---:|---:|")
+print("\n| tool | format | wall s | CPU s | peak RSS MiB | wall vs fairness-gate | CPU vs fairness-gate |")
+print("|---|---|---:|---:|---:|---:|---:|")
 for name, (w, c, m) in base.items():
-    print(f"| {name} | {w:.2f} | {c:.2f} | {m:.0f} | {w / fg[0]:.1f}x |")
+    tool, fmt = name.split()
+    fw, fc, _ = base[f"fairness-gate {fmt}"]
+    print(f"| {tool} | {fmt} | {w:.2f} | {c:.2f} | {m:.0f} | {w / fw:.1f}x | {c / fc:.1f}x |")
 PY

@@ -5,8 +5,15 @@
 //! that table (as a chain of conditional binomials, O(cells) per replicate, not O(rows)) and recomputes
 //! every metric from it. Each grouping is resampled on its own table (its overall cells are the sum of
 //! its groups); the Theil index on the overall cells. Intervals are percentile intervals (numpy's
-//! linear interpolation). Weighted inputs are not resampled (refused by the caller): a multinomial
-//! over the cells does not carry the weights of the resampled rows.
+//! linear interpolation).
+//!
+//! With `--weight`, the row counts are resampled as above and each cell's weighted count is its
+//! resampled row count times the cell's mean weight (observed weighted count / observed rows). This
+//! is the row bootstrap's expected weighted count given the resampled counts: it keeps the
+//! sampling variability of the counts and of the weighted proportions between cells, but not the
+//! spread of the weights within a cell (a cell whose rows carry very unequal weights gets an interval
+//! somewhat narrower than a full row bootstrap would give). Without weights every mean weight is
+//! exactly 1 and this is the plain multinomial bootstrap.
 
 use rand_core::SeedableRng;
 use rand_distr::{Binomial, Distribution};
@@ -72,9 +79,21 @@ fn multinomial_of(rng: &mut Pcg64, n: &[u64], draws: u64, out: &mut Vec<u64>) {
     }
 }
 
+#[cfg(test)]
 fn cells_from(n: &[u64]) -> Cells {
     let n = [n[0], n[1], n[2], n[3]];
     Cells { n, w: n.map(|x| x as f64) }
+}
+
+/// Each cell's mean weight (weighted / unweighted count; 0 for an empty cell, which stays empty).
+fn mean_weights(c: &Cells) -> [f64; 4] {
+    std::array::from_fn(|i| if c.n[i] == 0 { 0.0 } else { c.w[i] / c.n[i] as f64 })
+}
+
+/// A replicate's cells: resampled counts, weighted by the observed cells' mean weights.
+fn weighted_cells(n: &[u64], mean: &[f64; 4]) -> Cells {
+    let n = [n[0], n[1], n[2], n[3]];
+    Cells { n, w: std::array::from_fn(|i| n[i] as f64 * mean[i]) }
 }
 
 /// numpy's default (linear) quantile of sorted values.
@@ -116,11 +135,17 @@ pub fn intervals(
     let mut per_grouping = Vec::new();
     for g in &counts.groupings {
         let table: Vec<u64> = g.groups.iter().flat_map(|(_, c)| c.n).collect();
+        let means: Vec<[f64; 4]> = g.groups.iter().map(|(_, c)| mean_weights(c)).collect();
         let mut values: Vec<Vec<f64>> = Vec::new();
         for _ in 0..b.replicates {
             multinomial(&mut rng, &table, &mut draw);
-            let groups: Vec<(Vec<String>, Cells)> =
-                g.groups.iter().zip(draw.chunks_exact(4)).map(|((k, _), n)| (k.clone(), cells_from(n))).collect();
+            let groups: Vec<(Vec<String>, Cells)> = g
+                .groups
+                .iter()
+                .zip(draw.chunks_exact(4))
+                .zip(&means)
+                .map(|(((k, _), n), mean)| (k.clone(), weighted_cells(n, mean)))
+                .collect();
             let overall = crate::engine::sum(groups.iter().map(|(_, c)| c));
             let replicate = Counts {
                 overall,
@@ -143,9 +168,10 @@ pub fn intervals(
         per_grouping.push(values.into_iter().map(|v| interval(v, b)).collect());
     }
     let mut theil = Vec::new();
+    let mean = mean_weights(&counts.overall);
     for _ in 0..b.replicates {
         multinomial(&mut rng, &counts.overall.n, &mut draw);
-        if let Some(v) = metrics::theil_index(&cells_from(&draw)).filter(|v| v.is_finite()) {
+        if let Some(v) = metrics::theil_index(&weighted_cells(&draw, &mean)).filter(|v| v.is_finite()) {
             theil.push(v);
         }
     }
@@ -204,6 +230,63 @@ mod tests {
         }
         let rate = f64::from(covered) / f64::from(trials);
         assert!((0.8..=0.97).contains(&rate), "90% intervals covered the true value in {rate} of datasets");
+    }
+
+    /// Coverage sanity with weights: rows carry weights that differ by cell (predicted positives
+    /// of group A weigh 2 on average) and vary within a cell (uniform ±20%). Population weighted
+    /// selection rates: A (100·2 + 200·2) / 1300 = 6/13, B 400 / 1000 = 0.4.
+    #[test]
+    fn weighted_intervals_cover_the_population_value_about_as_often_as_their_level() {
+        use rand_distr::Uniform;
+        let population = [500u64, 100, 200, 200, 400, 150, 200, 250];
+        let mean = [1.0, 2.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0];
+        let truth = 6.0 / 13.0 - 0.4;
+        let b = Bootstrap { replicates: 300, seed: 5, confidence: 0.9 };
+        let mut rng = Pcg64::seed_from_u64(2024);
+        let jitter = Uniform::new(0.8, 1.2).expect("range");
+        let mut draw = Vec::new();
+        let (mut covered, trials) = (0, 150);
+        let mut first: Option<Interval> = None;
+        for trial in 0..trials {
+            multinomial_of(&mut rng, &population, 2_000, &mut draw);
+            let cell = |g: usize, rng: &mut Pcg64| {
+                let n: [u64; 4] = std::array::from_fn(|i| draw[4 * g + i]);
+                let w = std::array::from_fn(|i| (0..n[i]).map(|_| mean[4 * g + i] * jitter.sample(rng)).sum());
+                Cells { n, w }
+            };
+            let groups = vec![(vec!["A".to_owned()], cell(0, &mut rng)), (vec!["B".to_owned()], cell(1, &mut rng))];
+            let counts = Counts {
+                overall: crate::engine::sum(groups.iter().map(|(_, c)| c)),
+                groupings: vec![GroupingCounts { columns: vec!["g".into()], groups, empty_intersections: Vec::new() }],
+                rows_read: 2_000,
+                rows_dropped_missing: 0,
+                input_sha256: String::new(),
+            };
+            let m = &metrics::compute(&counts, &Policy::default(), None)[0].fairlearn;
+            let dpd = m.iter().position(|m| m.metric == "demographic_parity_difference").expect("dpd");
+            let (cis, _) = intervals(&counts, &Policy::default(), None, &b);
+            let ci = cis[0][dpd].clone().expect("defined");
+            let value = m[dpd].value.expect("value");
+            assert!(ci.low <= value && value <= ci.high, "{ci:?} around {value}");
+            if trial == 0 {
+                // Seeded: the same counts and seed give the same interval.
+                assert_eq!(intervals(&counts, &Policy::default(), None, &b).0[0][dpd], Some(ci.clone()));
+                first = Some(ci.clone());
+            }
+            if ci.low <= truth && truth <= ci.high {
+                covered += 1;
+            }
+        }
+        assert!(first.is_some());
+        let rate = f64::from(covered) / f64::from(trials);
+        assert!((0.8..=0.97).contains(&rate), "90% weighted intervals covered the true value in {rate} of datasets");
+    }
+
+    #[test]
+    fn unweighted_cells_keep_unit_mean_weights() {
+        let c = cells_from(&[3, 0, 7, 1_000_001]);
+        assert_eq!(mean_weights(&c), [1.0, 0.0, 1.0, 1.0]);
+        assert_eq!(weighted_cells(&[5, 0, 2, 9], &mean_weights(&c)), cells_from(&[5, 0, 2, 9]));
     }
 
     #[test]

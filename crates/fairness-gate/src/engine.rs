@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 
 use crate::FairnessError;
 
+#[cfg(feature = "parquet")]
+mod pq;
+
 /// Where the predicted label comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PredSource {
@@ -163,7 +166,7 @@ fn field(rec: &csv::ByteRecord, i: usize) -> &[u8] {
 /// Interns one column's values: raw bytes -> dense id. Sensitive columns usually hold a handful of
 /// values, so a linear scan over them beats hashing; past [`Interner::SCAN`] values an FxHash map
 /// (no SipHash: the keys are not attacker-chosen in a way that matters for a one-shot CI tool) takes over.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Interner {
     ids: FxHashMap<Box<[u8]>, u32>,
     values: Vec<Box<[u8]>>,
@@ -382,6 +385,7 @@ fn resolve(spec: &InputSpec, headers: &csv::ByteRecord) -> Result<Cols, Fairness
 }
 
 /// Accumulated counts of (part of) the input, with group values interned per column.
+#[derive(Clone)]
 pub(crate) struct Acc {
     interners: Vec<Interner>,
     single: Vec<Vec<Cells>>,
@@ -435,6 +439,33 @@ impl Acc {
         }
     }
 
+    /// Adds `n` unweighted rows with the same label, prediction and group ids (in `self.ids`).
+    #[cfg(feature = "parquet")]
+    pub(crate) fn add_count(&mut self, cols: &Cols, y: bool, p: bool, n: u64) {
+        let i = (usize::from(y) << 1) | usize::from(p);
+        self.overall.n[i] += n;
+        for (k, &id) in self.ids.iter().enumerate() {
+            let groups = &mut self.single[k];
+            let slot = id as usize;
+            if groups.len() <= slot {
+                groups.resize(slot + 1, Cells::default());
+            }
+            groups[slot].n[i] += n;
+        }
+        for (g, combo) in cols.inter.iter().enumerate() {
+            self.key.clear();
+            self.key.extend(combo.iter().map(|&k| self.ids[k]));
+            match self.inter[g].get_mut(self.key.as_slice()) {
+                Some(c) => c.n[i] += n,
+                None => {
+                    let mut c = Cells::default();
+                    c.n[i] = n;
+                    self.inter[g].insert(self.key.clone().into_boxed_slice(), c);
+                }
+            }
+        }
+    }
+
     /// Folds another accumulator (another worker's share of the rows) into this one.
     fn merge(&mut self, cols: &Cols, o: Acc) {
         let maps: Vec<Vec<u32>> = o
@@ -472,15 +503,53 @@ impl Acc {
 struct Fallback;
 
 /// A value the row decoder refused: which column, the raw value, why, and a hint.
-struct RowError<'s, 'r> {
-    column: &'s str,
-    value: &'r [u8],
-    why: &'static str,
-    hint: &'static str,
+pub(crate) struct RowError<'s, 'r> {
+    pub(crate) column: &'s str,
+    pub(crate) value: &'r [u8],
+    pub(crate) why: &'static str,
+    pub(crate) hint: &'static str,
 }
 
-/// Decodes one row (fields by column index through `get`) into `acc`. Shared by both paths so that
-/// their semantics cannot drift.
+/// Why a value was refused, and how to fix it.
+pub(crate) type Why = (&'static str, &'static str);
+
+/// A label (or predicted label) as positive/negative: `pos` compared as text, else `0`/`1`.
+#[inline(always)]
+pub(crate) fn label_value(v: &[u8], pos: Option<&[u8]>, why: &'static str) -> Result<bool, Why> {
+    binary(v, pos).ok_or((why, "pass --pos-label VALUE to name the positive label"))
+}
+
+/// `score >= t` for a score written as text.
+#[inline(always)]
+pub(crate) fn score_value(v: &[u8], t: f64, cut: &[u64; 16]) -> Result<bool, Why> {
+    if let Some(p) = score_passes(v, t, cut) {
+        return Ok(p);
+    }
+    let s = parse_f64(v).ok_or(("score is not a number", "scores must be decimal numbers"))?;
+    if s.is_nan() {
+        return Err(("score is NaN", "fill or drop rows without a score"));
+    }
+    Ok(s >= t)
+}
+
+/// A weight written as text: finite and >= 0.
+#[inline(always)]
+pub(crate) fn weight_value(v: &[u8]) -> Result<f64, Why> {
+    checked_weight(parse_f64(v).unwrap_or(f64::NAN))
+}
+
+/// A weight: finite and >= 0.
+#[inline(always)]
+pub(crate) fn checked_weight(w: f64) -> Result<f64, Why> {
+    if !w.is_finite() || w < 0.0 {
+        return Err(("weight is not a finite number >= 0", "fix the weight column"));
+    }
+    Ok(w)
+}
+
+/// Decodes one row (fields by column index through `get`) into `acc`. Shared by both CSV paths so
+/// that their semantics cannot drift; the Parquet reader uses the same value helpers and
+/// [`finish_row`].
 #[inline]
 fn decode_row<'s, 'r>(
     spec: &'s InputSpec,
@@ -491,60 +560,41 @@ fn decode_row<'s, 'r>(
     packed: impl Fn(usize) -> Option<u64>,
 ) -> Result<(), RowError<'s, 'r>> {
     acc.rows_read += 1;
+    let err = |column: &'s str, value: &'r [u8]| move |(why, hint): Why| RowError { column, value, why, hint };
     let lv = get(cols.label);
-    let y = binary(lv, pos).ok_or_else(|| RowError {
-        column: &spec.label,
-        value: lv,
-        why: "label is not 0/1",
-        hint: "pass --pos-label VALUE to name the positive label",
-    })?;
+    let y = label_value(lv, pos, "label is not 0/1").map_err(err(&spec.label, lv))?;
     let pv = get(cols.pred);
     let p = match cols.threshold {
-        None => binary(pv, pos).ok_or_else(|| RowError {
-            column: spec.pred_column(),
-            value: pv,
-            why: "prediction is not 0/1",
-            hint: "pass --pos-label VALUE to name the positive label",
-        })?,
-        Some(t) => match score_passes(pv, t, &cols.cut) {
-            Some(p) => p,
-            None => {
-                let s = parse_f64(pv).ok_or_else(|| RowError {
-                    column: spec.pred_column(),
-                    value: pv,
-                    why: "score is not a number",
-                    hint: "scores must be decimal numbers",
-                })?;
-                if s.is_nan() {
-                    return Err(RowError {
-                        column: spec.pred_column(),
-                        value: pv,
-                        why: "score is NaN",
-                        hint: "fill or drop rows without a score",
-                    });
-                }
-                s >= t
-            }
-        },
-    };
+        None => label_value(pv, pos, "prediction is not 0/1"),
+        Some(t) => score_value(pv, t, &cols.cut),
+    }
+    .map_err(err(spec.pred_column(), pv))?;
     let w = match cols.weight {
         None => 1.0,
         Some(i) => {
             let wv = get(i);
-            let w = parse_f64(wv).unwrap_or(f64::NAN);
-            if !w.is_finite() || w < 0.0 {
-                return Err(RowError {
-                    column: spec.weight.as_deref().unwrap_or("weight"),
-                    value: wv,
-                    why: "weight is not a finite number >= 0",
-                    hint: "fix the weight column",
-                });
-            }
-            w
+            weight_value(wv).map_err(err(spec.weight.as_deref().unwrap_or("weight"), wv))?
         }
     };
-    for (k, &ci) in cols.sens.iter().enumerate() {
-        let v = get(ci);
+    finish_row(spec, cols, acc, y, p, w, |k| get(cols.sens[k]), |k| packed(cols.sens[k]))
+}
+
+/// The sensitive values of a row (by position in `--sensitive`): applies the missing-value policy,
+/// interns the values and counts the row.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish_row<'s, 'r>(
+    spec: &'s InputSpec,
+    cols: &Cols,
+    acc: &mut Acc,
+    y: bool,
+    p: bool,
+    w: f64,
+    sens: impl Fn(usize) -> &'r [u8],
+    packed: impl Fn(usize) -> Option<u64>,
+) -> Result<(), RowError<'s, 'r>> {
+    for k in 0..cols.sens.len() {
+        let v = sens(k);
         if v.is_empty() {
             match spec.missing_sensitive {
                 MissingSensitive::Error => {
@@ -562,11 +612,21 @@ fn decode_row<'s, 'r>(
                 MissingSensitive::Group => acc.ids[k] = acc.interners[k].id(b""),
             }
         } else {
-            acc.ids[k] = acc.interners[k].id_packed(v, packed(ci));
+            acc.ids[k] = acc.interners[k].id_packed(v, packed(k));
         }
     }
     acc.add(cols, y, p, w);
     Ok(())
+}
+
+/// True for a Parquet input: a `.parquet` / `.pq` name, or a file starting with the magic `PAR1`.
+pub fn is_parquet(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if matches!(ext.as_deref(), Some("parquet" | "pq")) {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"PAR1"
 }
 
 /// Which reader to use (tests compare them; [`count`] picks).
@@ -592,6 +652,16 @@ pub fn count(spec: &InputSpec) -> Result<Counts, FairnessError> {
 /// UTF-8 BOM, a ragged row, or any value the decoder refuses (so errors always come from the careful
 /// path, with their row and column).
 pub fn count_with(spec: &InputSpec, reader: Reader) -> Result<Counts, FairnessError> {
+    if is_parquet(&spec.path) {
+        #[cfg(feature = "parquet")]
+        return pq::count(spec);
+        #[cfg(not(feature = "parquet"))]
+        return Err(FairnessError::Usage(format!(
+            "{} is a Parquet file, and this fairness-gate was built without Parquet support\nhint: build with \
+             the default `parquet` feature, or convert the file to CSV",
+            spec.path.display()
+        )));
+    }
     if reader == Reader::Auto
         && let Some((cols, acc, sha)) = count_fast(spec)?
     {

@@ -62,6 +62,17 @@ pub enum FairnessError {
     /// A value that cannot be used (boxed: keeps `Result`s small).
     #[error("{0}")]
     BadValue(Box<BadValue>),
+    /// A value that cannot be used in a Parquet file (`line` is the 1-based data row).
+    #[error("{}: data row {}: column `{}`: {}: `{}`\nhint: {}", .0.path.display(), .0.line, .0.column, .0.why, .0.value, .0.hint)]
+    BadRow(Box<BadValue>),
+    /// A Parquet file that cannot be read.
+    #[error("{}: cannot read Parquet: {message}\nhint: the file must be a valid Parquet file (snappy, zstd, lz4, gzip or no compression)", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The parquet crate's message.
+        message: String,
+    },
     /// Inconsistent settings.
     #[error("{0}")]
     Usage(String),
@@ -379,13 +390,6 @@ pub fn run(settings: &Settings) -> Result<Report, FairnessError> {
     }
     let (mut cis, theil_ci) = match &settings.bootstrap {
         Some(b) => {
-            if settings.input.weight.is_some() {
-                return Err(FairnessError::Usage(
-                    "--bootstrap does not support --weight (a multinomial over the cells does not carry row \
-                     weights)\nhint: drop --weight or --bootstrap"
-                        .into(),
-                ));
-            }
             let (g, t) = bootstrap::intervals(&counts, &settings.policy, priv_ref, b);
             (g, t)
         }

@@ -10,12 +10,13 @@ use fairness_gate::{Agg, InputSpec, Limit, Method, MissingSensitive, Policy, Pre
 use mlsec_cli::config::{Config, ToolSection};
 use mlsec_cli::{ExitStatus, FailOn, GlobalArgs};
 
-/// Fairness metrics from a predictions file (CSV) as a CI gate: fairlearn's disparity metrics and
+/// Fairness metrics from a predictions file (CSV or Parquet) as a CI gate: fairlearn's disparity metrics and
 /// AIF360's reference-group metrics from one streaming pass, with limits and a verdict.
 #[derive(Debug, Parser)]
 #[command(name = "fairness-gate", version)]
 struct Cli {
-    /// The predictions file: CSV with a header row
+    /// The predictions file: CSV with a header row, or Parquet (named *.parquet / *.pq, or starting
+    /// with PAR1); Parquet values are compared as the text pandas would write to CSV
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// Column with the true label
@@ -69,7 +70,8 @@ struct Cli {
     /// Exclude groups with fewer negative labels from FPR-based metrics [default: 0]
     #[arg(long, value_name = "N")]
     min_group_negatives: Option<u64>,
-    /// Bootstrap confidence intervals with N replicates (multinomial over the cell counts; not with --weight)
+    /// Bootstrap confidence intervals with N replicates (multinomial over the cell counts; with
+    /// --weight, each resampled cell weighs its count times the cell's mean weight)
     #[arg(long, value_name = "N")]
     bootstrap: Option<u32>,
     /// Seed for --bootstrap (same seed, same intervals)

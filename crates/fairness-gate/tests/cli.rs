@@ -273,21 +273,14 @@ fn bootstrap_intervals_are_seeded_and_gate_with_fail_if_ci_excludes() {
     let limit = format!("demographic_parity_difference <= {}", low / 2.0);
     let (code, r) = ci_run(dir.path(), &["--seed", "7", "--limit", &limit, "--fail-if-ci-excludes"]);
     assert_eq!((code, &dpd(&r)["verdict"]), (Some(1), &serde_json::json!("fail")));
-    // Weighted input: refused.
-    bad(
-        &[
-            &fixture("basic.csv"),
-            "--label",
-            "label",
-            "--prediction",
-            "pred",
-            "--sensitive",
-            "sex",
-            "--weight",
-            "weight",
-            "--bootstrap",
-            "10",
-        ],
-        "--bootstrap does not support --weight",
-    );
+    // Weighted input: intervals around the weighted value, seeded.
+    let (code, w1) = ci_run(dir.path(), &["--seed", "7", "--weight", "weight", "--fail-on", "none"]);
+    assert_eq!(code, Some(0));
+    let (_, w2) = ci_run(dir.path(), &["--seed", "7", "--weight", "weight", "--fail-on", "none"]);
+    let wci = &dpd(&w1)["ci"];
+    assert_eq!(wci, &dpd(&w2)["ci"], "same seed, same weighted interval");
+    let (wv, wlow, whigh) =
+        (dpd(&w1)["value"].as_f64().expect("v"), wci["low"].as_f64().expect("l"), wci["high"].as_f64().expect("h"));
+    assert_ne!(wv, v, "the weighted value differs from the unweighted one");
+    assert!(wlow < wv && wv < whigh, "{wlow} {wv} {whigh}");
 }

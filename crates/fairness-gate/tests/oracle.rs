@@ -1,5 +1,6 @@
 //! fairness-gate against the real fairlearn 0.15.0 and AIF360 0.6.1 (tests/oracle.py), to 1e-9,
-//! on small prediction files of our own (tests/fixtures).
+//! on small prediction files of our own (tests/fixtures), as CSV and as Parquet (each fixture read
+//! by pandas and written by pyarrow, tests/parquet_cases.py).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,11 +74,48 @@ fn our_metrics(r: &Value) -> BTreeMap<String, BTreeMap<String, Value>> {
     out
 }
 
-/// Compare every fairlearn metric, every group's rates, and (when asked) AIF360's metrics and Theil.
+/// Compare every fairlearn metric, every group's rates, and (when asked) AIF360's metrics and Theil,
+/// on the CSV fixture and on the same rows as Parquet.
 fn compare(file: &str, gate_args: &[&str], oracle_args: &[&str]) -> (Value, Value) {
     let f = fixture(file);
-    let ours = report(&f, gate_args);
-    let theirs = oracle(&f, oracle_args);
+    let result = compare_files(file, &f, &f, gate_args, oracle_args);
+    if !cfg!(feature = "parquet") {
+        return result;
+    }
+    // The same rows as Parquet: pandas reads the fixture, writes it back as CSV and as Parquet
+    // (snappy, row groups of 16 rows); the oracle reads that CSV.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(python())
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parquet_cases.py"))
+        .arg(dir.path())
+        .arg(&f)
+        .output()
+        .expect("run parquet_cases.py");
+    assert!(out.status.success(), "parquet_cases.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    let stem = file.trim_end_matches(".csv");
+    let (csv, pq) = (dir.path().join(format!("{stem}.csv")), dir.path().join(format!("{stem}.snappy.parquet")));
+    let (ours_pq, _) = compare_files(&format!("{file} as Parquet"), &pq, &csv, gate_args, oracle_args);
+    let mut ours_csv = report(&csv, gate_args);
+    let mut ours_pq = ours_pq;
+    for r in [&mut ours_csv, &mut ours_pq] {
+        let o = r.as_object_mut().expect("object");
+        o.remove("input");
+        o.remove("input_sha256");
+    }
+    assert_eq!(ours_pq, ours_csv, "{file}: the Parquet report equals the CSV report");
+    result
+}
+
+fn compare_files(
+    what: &str,
+    gate_file: &Path,
+    oracle_file: &Path,
+    gate_args: &[&str],
+    oracle_args: &[&str],
+) -> (Value, Value) {
+    let file = what;
+    let ours = report(gate_file, gate_args);
+    let theirs = oracle(oracle_file, oracle_args);
     let ours_m = our_metrics(&ours);
     let groupings = theirs["groupings"].as_object().expect("oracle groupings");
     assert_eq!(ours_m.len(), groupings.len(), "same groupings");
