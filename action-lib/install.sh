@@ -8,7 +8,8 @@
 #                            checkout of the mlsec repository)
 #   MLSEC_CARGO_PROFILE      release (default) or dev, for source builds
 #   MLSEC_CARGO_TARGET_DIR   cargo's target dir for source builds (cached between runs)
-# Cache: $RUNNER_TOOL_CACHE/mlsec/<version>/<target> (the runner's tool cache), or ~/.cache/mlsec.
+# Cache: $RUNNER_TOOL_CACHE/mlsec/<version>/<target> (the runner's tool cache), or ~/.cache/mlsec;
+# source builds: .../mlsec/source/<hash of the sources and profile>.
 # Writes `bin-dir=` to $GITHUB_OUTPUT and the directory to $GITHUB_PATH.
 set -euo pipefail
 lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,6 +20,9 @@ version="${MLSEC_VERSION:-$MLSEC_RELEASE_VERSION}"
 mode="${MLSEC_BUILD_FROM_SOURCE:-auto}"
 cache="${RUNNER_TOOL_CACHE:-$HOME/.cache}/mlsec"
 tools=(mlsec secret-scan sbom bandit-wrapper trivy-wrapper fairness-gate model-sign)
+# Installed when the release (or the checkout) has them; `mlsec scan` skips a missing one with a
+# hint, and the per-tool action of a missing one fails at its first step.
+optional_tools=(model-scan)
 
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) target=x86_64-unknown-linux-gnu ;;
@@ -45,18 +49,55 @@ is_checkout=false
 
 if [ "$mode" = true ] || { [ "$mode" = auto ] && [ -z "$checksum" ] && $is_checkout; }; then
   $is_checkout || { echo "::error::mlsec install: build-from-source needs a checkout of the mlsec repository at $root"; exit 2; }
+  profile="${MLSEC_CARGO_PROFILE:-release}"
+  # Jobs of one workflow run build the same sources: the binaries are kept in the tool cache under
+  # a hash of the sources (Cargo.toml, Cargo.lock, crates/) and the profile, so later jobs (and
+  # runs on the same runner) reuse them instead of building again.
+  key=$(cd "$root" && { echo "$profile"; find Cargo.toml Cargo.lock crates -type f -not -path '*/target/*' -print0 |
+    sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
+  built="$cache/source/$key"
+  if [ -f "$built/.complete" ]; then
+    echo "mlsec install: reusing the build of these sources ($key)"
+    publish_dir "$built"
+    exit 0
+  fi
   command -v cargo >/dev/null || {
     echo "::error::mlsec install: building from source needs cargo (add a Rust toolchain step first)"
     exit 2
   }
-  profile="${MLSEC_CARGO_PROFILE:-release}"
   export CARGO_TARGET_DIR="${MLSEC_CARGO_TARGET_DIR:-$cache/source-target}"
   packages=()
   for t in "${tools[@]}"; do packages+=(-p "$t"); done
   echo "mlsec install: building from source ($profile) in $CARGO_TARGET_DIR"
   (cd "$root" && cargo build --locked --quiet --profile "$profile" "${packages[@]}")
-  [ "$profile" = dev ] && profile=debug
-  publish_dir "$CARGO_TARGET_DIR/$profile"
+  have=("${tools[@]}")
+  for t in "${optional_tools[@]}"; do
+    [ -f "$root/crates/$t/Cargo.toml" ] || continue
+    if (cd "$root" && cargo build --locked --quiet --profile "$profile" -p "$t"); then
+      have+=("$t")
+    else
+      echo "::warning::mlsec install: $t did not build; mlsec scan will list it as skipped"
+    fi
+  done
+  out_profile=$profile
+  [ "$profile" = dev ] && out_profile=debug
+  tmp_built="$built.tmp.$$"
+  rm -rf "$tmp_built" && mkdir -p "$tmp_built"
+  # Only what built now (an optional tool that failed must not come from an earlier build).
+  # Hard links when the cache is on the target dir's file system (no copy of ~80 MB debug builds).
+  for t in "${have[@]}"; do
+    cp -l "$CARGO_TARGET_DIR/$out_profile/$t" "$tmp_built/" 2>/dev/null || cp "$CARGO_TARGET_DIR/$out_profile/$t" "$tmp_built/"
+  done
+  touch "$tmp_built/.complete"
+  # Atomic: $built only ever appears complete. A job that built the same sources at the same time
+  # may have been first; its binaries are the same, so keep them.
+  mkdir -p "$(dirname "$built")"
+  mv -T "$tmp_built" "$built" 2>/dev/null || rm -rf "$tmp_built"
+  # Keep the three newest source builds (other jobs may still use a recent one); drop the rest and
+  # temp dirs that a killed job left behind more than an hour ago.
+  find "$cache/source" -mindepth 1 -maxdepth 1 -type d -name '*.tmp.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
+  ls -1dt "$cache/source"/*/ 2>/dev/null | grep -v '\.tmp\.' | tail -n +4 | while IFS= read -r old; do rm -rf "$old"; done
+  publish_dir "$built"
   exit 0
 fi
 

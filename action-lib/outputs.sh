@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets the actions' outputs from a findings file and shows it where reviewers look.
 # Usage: outputs.sh SARIF [REPORT_MD]
-#   $GITHUB_OUTPUT: sarif-file, findings (unsuppressed, present), max-severity (or `none`)
+#   $GITHUB_OUTPUT: sarif-file, findings (as the gate counts them: not suppressed, an expired
+#   suppression no longer counts; present), max-severity (or `none`)
 #   $GITHUB_STEP_SUMMARY: REPORT_MD, or `mlsec report --markdown` of SARIF
 #   stdout: workflow-command annotations when MLSEC_ANNOTATIONS is true (the default)
 # MLSEC_OUTPUTS_ONLY=true sets the outputs only (when `mlsec publish` writes the summary and the
@@ -9,10 +10,18 @@
 set -euo pipefail
 sarif=$1
 md=${2:-}
-counted='[.runs[].results[]? | select(((.suppressions // []) | map(select(.status == "accepted" or .status == null)) | length) == 0) | select(.baselineState != "absent")]'
-findings=$(jq "$counted | length" "$sarif")
-max=$(jq -r "$counted | map(.properties[\"mlsec/severity\"] // \"unknown\") as \$s
-  | [\"critical\", \"high\", \"medium\", \"unknown\", \"low\", \"info\"] | map(select(. as \$x | \$s | index(\$x))) | .[0] // \"none\"" "$sarif")
+# The counts come from mlsec itself, so that they are the gate's: a suppression past its expiry
+# no longer suppresses, absent (fixed) baseline findings are not counted.
+counts=$(mktemp)
+trap 'rm -f "$counts"' EXIT
+# (Exit 2 for a run that did not complete still writes the counts; the caller has its exit code.)
+mlsec -q report "$sarif" --github-output "$counts" || true
+findings=$(sed -n 's/^findings=//p' "$counts")
+max=$(sed -n 's/^max-severity=//p' "$counts")
+if [ -z "$findings" ] || [ -z "$max" ]; then
+  echo "::error::mlsec could not count the findings of $sarif"
+  exit 2
+fi
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   {
     echo "sarif-file=$sarif"

@@ -6,7 +6,11 @@ set -uo pipefail
 lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out="${MLSEC_OUT_DIR:-mlsec-out}"
 rc=0
-mlsec scan "${INPUT_PATH:-.}" || rc=$?
+# Paths relative to the repository root when the scanned path is a subdirectory.
+prefix=$("$lib/path-prefix.sh" "${INPUT_PATH:-.}")
+prefix_args=()
+[ -n "$prefix" ] && prefix_args=(--path-prefix "$prefix")
+mlsec scan "${INPUT_PATH:-.}" "${prefix_args[@]}" || rc=$?
 sarif="$out/all.sarif"
 if [ ! -f "$sarif" ]; then
   echo "::error::mlsec scan wrote no findings (exit $rc); see the log above"

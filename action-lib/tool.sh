@@ -46,6 +46,15 @@ case "$tool" in
     args=(trivy-wrapper "${INPUT_COMMAND:-fs}" "${INPUT_PATH:-.}" --output "$sarif")
     [ -n "${INPUT_SCANNERS:-}" ] && args+=(--scanners "$INPUT_SCANNERS")
     ;;
+  model-scan)
+    sarif="$out/model-scan.sarif"
+    command -v model-scan >/dev/null || {
+      echo "::error::model-scan is not installed: this mlsec release or checkout does not have it"
+      exit 2
+    }
+    split_words paths "${INPUT_PATH:-.}"
+    args=(model-scan "${paths[@]}" --output "$sarif")
+    ;;
   fairness-gate)
     sarif="$out/fairness-gate.sarif"
     args=(fairness-gate "${INPUT_FILE:?the file input is required}" --label "${INPUT_LABEL:?the label input is required}" --output "$sarif")
@@ -89,6 +98,18 @@ esac
 
 rc=0
 "${args[@]}" || rc=$?
+# Tools that report paths relative to the directory they scan: make them relative to the
+# repository root when it is a subdirectory (bandit-wrapper's paths already are; fairness-gate
+# and model-sign name their inputs as given).
+prefix=""
+case "$tool" in
+  secret-scan | sbom) prefix=$("$lib/path-prefix.sh" "${INPUT_PATH:-.}") ;;
+  model-scan) [ "${#paths[@]}" -eq 1 ] && prefix=$("$lib/path-prefix.sh" "${paths[0]}") ;;
+  trivy) case "${INPUT_COMMAND:-fs}" in fs | config) prefix=$("$lib/path-prefix.sh" "${INPUT_PATH:-.}") ;; esac ;;
+esac
+if [ -n "$sarif" ] && [ -n "$prefix" ] && [ -f "$sarif" ]; then
+  mlsec -q merge "$sarif" --path-prefix "$prefix" --output "$sarif" --force || rc=2
+fi
 if [ -n "$sarif" ]; then
   if [ -f "$sarif" ]; then
     "$lib/outputs.sh" "$sarif" || rc=2

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the GitHub composite actions (action.yml at the root and in scan/, report/, secret-scan/,
-sbom/, trivy/, bandit/, fairness-gate/, model-sign/) from one table, so that their inputs, the
+sbom/, trivy/, bandit/, model-scan/, fairness-gate/, model-sign/) from one table, so that their inputs, the
 install step and the outputs stay the same everywhere. Run it after changing an input; the
 conformance check (scripts/conformance.d/packaging.sh) fails when the files are out of date.
 
@@ -40,9 +40,9 @@ PUBLISH_INPUTS = [
 ACTIONS = {
     "scan": dict(
         name="mlsec scan",
-        description="Scan a repository with the mlsec suite (secrets, Python SAST, dependencies, SBOM), merge, report and gate",
+        description="Scan a repository with the mlsec suite (secrets, Python SAST, dependencies, SBOM, model files), merge, report and gate",
         inputs=[("path", "Directory to scan", ".", "INPUT_PATH"),
-                ("skip", "Scanners not to run (comma-separated: secret-scan, bandit, trivy, sbom)", "", "MLSEC_SKIP")]
+                ("skip", "Scanners not to run (comma-separated: secret-scan, bandit, trivy, sbom, model-scan)", "", "MLSEC_SKIP")]
         + GATE_INPUTS + COMMON + PUBLISH_INPUTS,
         script="scan.sh", args=""),
     "report": dict(
@@ -80,6 +80,11 @@ ACTIONS = {
                 ("bandit-version", "Bandit version installed when missing", "1.9.4", "INPUT_BANDIT_VERSION")]
         + GATE_INPUTS + COMMON,
         script="tool.sh", args="bandit"),
+    "model-scan": dict(
+        name="mlsec model-scan",
+        description="Find unsafe code in model files (pickle, PyTorch, Keras, ...) without loading them, and gate it",
+        inputs=[("path", "Files or directories to scan (space-separated)", ".", "INPUT_PATH")] + GATE_INPUTS + COMMON,
+        script="tool.sh", args="model-scan"),
     "fairness-gate": dict(
         name="mlsec fairness-gate",
         description="Gate a model's predictions on group fairness metrics (demographic parity, equalized odds...)",
@@ -184,6 +189,17 @@ runs:
 {install_step('action-lib/').replace('    - name: Install mlsec', '    - name: Install mlsec' + chr(10) + '      id: install')}"""
 
 
+def doc_section(key, a):
+    """The action's section of docs/ci.md's action reference (checked by --check)."""
+    rows = []
+    for name, desc, default, _ in a["inputs"] + INSTALL_INPUTS:
+        d = "*(required)*" if default is None else (f"`{default}`" if default else "")
+        rows.append(f"| `{name}` | {d} | {desc} |")
+    outs = ["sarif-file", "findings", "max-severity"] + list(a.get("extra_outputs", {}))
+    return (f"### `{key}/` — {a['name']}\n\n{a['description']}.\n\n| input | default | meaning |\n|---|---|---|\n"
+            + "\n".join(rows) + "\n\nOutputs: " + ", ".join(f"`{o}`" for o in outs) + ".\n")
+
+
 def main():
     files = {ROOT / "action.yml": root_action()}
     for key, a in ACTIONS.items():
@@ -197,6 +213,11 @@ def main():
         else:
             path.parent.mkdir(exist_ok=True)
             path.write_text(text)
+    if check:
+        docs = (ROOT / "docs" / "ci.md").read_text()
+        for key, a in ACTIONS.items():
+            if doc_section(key, a) not in docs:
+                stale.append(f"docs/ci.md section `{key}/` (write it as doc_section() prints it)")
     if stale:
         print("out of date (run scripts/gen-actions.py):", ", ".join(stale))
         sys.exit(1)

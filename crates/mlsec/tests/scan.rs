@@ -295,3 +295,94 @@ fn nothing_to_scan_or_nothing_ran_is_exit_2() {
         .stderr(contains("secret-scan  skipped"));
     assert!(predicate::path::missing().eval(&d.path().join("mlsec-out/all.sarif")));
 }
+
+/// model-scan is run like the others when its binary is there, with the interface
+/// `model-scan PATH --output FILE --fail-on none` in the scanned directory, and skipped with a
+/// hint when it is not. (A stand-in script here: this test must not depend on the model-scan
+/// crate being built; it checks the contract, and the script hands back a real SARIF file.)
+#[test]
+fn model_scan_runs_with_its_interface_or_is_skipped() {
+    let d = scratch();
+    let bin = bin_dir(d.path(), &["secret-scan"]);
+    let path = path_dir(d.path(), &[]);
+    let r = repo(d.path());
+    scan(d.path(), &bin, &path)
+        .arg(&r)
+        .assert()
+        .code(1)
+        .stderr(contains("model-scan   skipped  `model-scan` not found next to mlsec or on PATH"))
+        .stderr(contains("hint: build it (`cargo build --release -p model-scan`)"));
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/findings/model-sign.sarif");
+    script(
+        &bin,
+        "model-scan",
+        &format!(
+            "echo \"$(pwd) $*\" > '{}'\nout=\"\"; prev=\"\"\nfor a in \"$@\"; do [ \"$prev\" = --output ] && out=\"$a\"; prev=\"$a\"; done\n/bin/cp '{}' \"$out\"",
+            d.path().join("model-scan.args").display(),
+            sample.display()
+        ),
+    );
+    scan(d.path(), &bin, &path)
+        .arg(&r)
+        .arg("--skip")
+        .arg("sbom")
+        .assert()
+        .code(1)
+        .stderr(contains("model-scan   ran      1 finding(s) -> mlsec-out/model-scan.sarif"));
+    let args = std::fs::read_to_string(d.path().join("model-scan.args")).expect("the stand-in ran");
+    let out = d.path().join("mlsec-out").canonicalize().expect("out dir");
+    assert_eq!(
+        args.trim(),
+        format!(
+            "{} . --output {}/model-scan.sarif --fail-on none",
+            r.canonicalize().expect("repo").display(),
+            out.display()
+        )
+    );
+    let all = read_json(&d.path().join("mlsec-out/all.sarif"));
+    assert!(tools_in(&all).contains(&"mlsec-model-sign".to_owned()), "{:?}", tools_in(&all));
+    // --skip model-scan.
+    scan(d.path(), &bin, &path)
+        .arg(&r)
+        .args(["--skip", "model-scan"])
+        .assert()
+        .stderr(contains("model-scan   skipped  --skip"));
+}
+
+/// `--path-prefix`: the merged findings name files from the repository root; the per-scanner
+/// files keep the scanner's own (scanned-directory) paths.
+#[test]
+fn path_prefix_makes_merged_paths_repository_relative() {
+    let d = scratch();
+    let bin = bin_dir(d.path(), &["secret-scan", "sbom"]);
+    let path = path_dir(d.path(), &[]);
+    let r = repo(d.path());
+    scan(d.path(), &bin, &path)
+        .arg(&r)
+        .args(["--path-prefix", "repo"])
+        .assert()
+        .code(1)
+        .stderr(contains("repo/.env:1"));
+    let uris = |v: &serde_json::Value| -> Vec<String> {
+        let mut u: Vec<String> = v["runs"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .flat_map(|r| r["results"].as_array().into_iter().flatten())
+            .map(|f| f["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().expect("uri").to_owned())
+            .collect();
+        u.sort();
+        u
+    };
+    let o = d.path().join("mlsec-out");
+    assert_eq!(uris(&read_json(&o.join("all.sarif"))), ["repo/.env", "repo/requirements.txt"]);
+    assert_eq!(uris(&read_json(&o.join("secret-scan.sarif"))), [".env"]);
+    let md = std::fs::read_to_string(o.join("report.md")).expect("md");
+    assert!(md.contains("repo/.env:1"), "report.md lacks the rebased path");
+    scan(d.path(), &bin, &path)
+        .arg(&r)
+        .args(["--path-prefix", "../x"])
+        .assert()
+        .code(2)
+        .stderr(contains("--path-prefix"));
+}
