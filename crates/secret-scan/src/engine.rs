@@ -34,7 +34,7 @@ const EDGE_MARGIN: usize = 1024;
 /// Revision of the matching logic, part of the blob cache's key
 /// ([`crate::history::ruleset_hash`]): bump it with any change to this module that can change what
 /// a blob's scan finds, so that caches written by an older build are not reused.
-pub const ENGINE_REVISION: u32 = 2;
+pub const ENGINE_REVISION: u32 = 3;
 
 /// Inline markers that suppress a finding on their line.
 pub const INLINE_MARKERS: &[&str] = &["gitleaks:allow", "pragma: allowlist secret", "mlsec:allow"];
@@ -47,6 +47,8 @@ pub struct Scanner {
     prefilter: AhoCorasick,
     /// Prefilter pattern index -> rule index.
     pattern_rule: Vec<usize>,
+    /// A gitleaks config's rules and allowlists ([`crate::gitleaks`]), if one is in use.
+    gitleaks: Option<std::sync::Arc<crate::gitleaks::GitleaksConfig>>,
 }
 
 /// Why the rules could not be compiled.
@@ -82,6 +84,8 @@ pub struct Hit {
     pub snippet: String,
     /// The inline marker that suppresses it, if one is on the line.
     pub inline_suppression: Option<&'static str>,
+    /// SHA-1 of the value in hex (detect-secrets baselines store `hashed_secret` this way).
+    pub value_sha1: String,
 }
 
 impl Scanner {
@@ -90,7 +94,11 @@ impl Scanner {
         let regexes = rules
             .iter()
             .map(|r| {
+                // ASCII classes, `\b` and case folding: the values are ASCII, and the Unicode
+                // versions make the automata many times larger (the capture engine then falls
+                // back from the backtracker to the much slower PikeVM).
                 regex::bytes::RegexBuilder::new(r.regex)
+                    .unicode(false)
                     .size_limit(16 << 20)
                     .build()
                     .map_err(|source| EngineError::Regex { rule: r.id.to_owned(), source })
@@ -104,9 +112,25 @@ impl Scanner {
                 pattern_rule.push(i);
             }
         }
-        let prefilter =
-            AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(&patterns)?;
-        Ok(Scanner { rules, regexes, prefilter, pattern_rule })
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            // A full DFA: a few hundred short keywords, searched over every byte scanned (the
+            // contiguous NFA is ~2x slower here; the memory is a few MB).
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&patterns)?;
+        Ok(Scanner { rules, regexes, prefilter, pattern_rule, gitleaks: None })
+    }
+
+    /// Adds a gitleaks config: its rules run next to `rules`, and its allowlists apply to all.
+    pub fn with_gitleaks(mut self, config: std::sync::Arc<crate::gitleaks::GitleaksConfig>) -> Scanner {
+        self.gitleaks = Some(config);
+        self
+    }
+
+    /// The gitleaks config in use, if any.
+    pub fn gitleaks(&self) -> Option<&crate::gitleaks::GitleaksConfig> {
+        self.gitleaks.as_deref()
     }
 
     /// The rules.
@@ -170,6 +194,12 @@ impl Scanner {
         (first_line, first_col): (u32, usize),
         out: &mut Vec<Hit>,
     ) {
+        if let Some(g) = &self.gitleaks {
+            if g.skips_file(path, None) {
+                return;
+            }
+            g.scan_buffer(path, buf, (lo, hi), (first_line, first_col), out);
+        }
         // (rule, window start, window end) per keyword hit, merged per rule.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
         let search_from = lo.saturating_sub(AFTER_LONG + EDGE);
@@ -225,6 +255,34 @@ impl Scanner {
                 if !accept(rule, value) {
                     continue;
                 }
+                // Rules keyed on a variable name: the name and the quoting decide too.
+                if matches!(rule.id, "generic-secret-assignment" | "service-credential") {
+                    let full = caps.get(0).map_or(value, |m| m.as_bytes());
+                    let prefix = &full[..full.len().min(v.start() - caps.get(0).map_or(0, |m| m.start()))];
+                    let name = assigned_name(prefix);
+                    // `("NAME", "value")`: a quoted name then the value as the next argument
+                    // (`setProperty`) is only taken for constant-style names, not for tuples of strings.
+                    let comma =
+                        prefix.contains(&b',') && !prefix.iter().any(|b| matches!(b, b'=' | b':' | b'>' | b'('));
+                    if comma && name.iter().any(u8::is_ascii_lowercase) {
+                        continue;
+                    }
+                    let quoted = v.start() > 0 && matches!(window[v.start() - 1], b'"' | b'\'' | b'`');
+                    if !named_value_ok(rule.id, name, value, quoted) {
+                        continue;
+                    }
+                }
+                if let Some(g) = &self.gitleaks
+                    && g.allows_default(
+                        rule.id,
+                        path,
+                        value,
+                        caps.get(0).map_or(value, |m| m.as_bytes()),
+                        line_of(window, v.start()),
+                    )
+                {
+                    continue;
+                }
                 if !found.iter().any(|&(r, s, _)| r == rule_idx && s == vs) {
                     found.push((rule_idx, vs, ve));
                 }
@@ -258,11 +316,18 @@ impl Scanner {
                 column: u32::try_from(col_base + vs - line_start + 1).unwrap_or(u32::MAX),
                 end_column: u32::try_from(col_base + first_value_line_end - line_start + 1).unwrap_or(u32::MAX),
                 value_hash: fingerprint::secret_value_hash(value),
+                value_sha1: sha1_hex(value),
                 snippet: snippet(buf, line_start, vs, ve, line_end),
                 inline_suppression,
             });
         }
     }
+}
+
+/// SHA-1 of `value` in hex.
+pub(crate) fn sha1_hex(value: &[u8]) -> String {
+    use sha1::Digest;
+    sha1::Sha1::digest(value).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The line of `buf` that holds byte `at`.
@@ -274,7 +339,7 @@ fn line_of(buf: &[u8], at: usize) -> &[u8] {
 
 /// The snippet: the value's line, cut to [`SNIPPET_CONTEXT`] bytes around the value, the value
 /// masked (a short prefix at most) and the rest passed through the profile's redaction.
-fn snippet(buf: &[u8], line_start: usize, vs: usize, ve: usize, line_end: usize) -> String {
+pub(crate) fn snippet(buf: &[u8], line_start: usize, vs: usize, ve: usize, line_end: usize) -> String {
     let from = vs.saturating_sub(SNIPPET_CONTEXT).max(line_start);
     let value_line_end = buf[vs..ve].iter().position(|&b| b == b'\n').map_or(ve, |p| vs + p);
     let to = (value_line_end + SNIPPET_CONTEXT).min(line_end.max(value_line_end));
@@ -426,18 +491,157 @@ fn accept(rule: &RuleDef, value: &[u8]) -> bool {
     true
 }
 
-fn generic_value_ok(v: &[u8]) -> bool {
-    let is_hex = v.iter().all(u8::is_ascii_hexdigit);
-    // Hashes (md5, git SHA-1, SHA-256, SHA-512) in hex: lockfiles, revisions, checksums.
-    if is_hex && matches!(v.len(), 32 | 40 | 64 | 128) {
-        return false;
-    }
-    // UUIDs.
-    if v.len() == 36
+/// The variable name at the start of an assignment match (`os.environ["X_TOKEN"] = ` -> `X_TOKEN`).
+fn assigned_name(prefix: &[u8]) -> &[u8] {
+    let start = prefix.iter().position(|b| !matches!(b, b'[' | b']' | b'"' | b'\'' | b'$' | b'@')).unwrap_or(0);
+    let rest = &prefix[start..];
+    let end =
+        rest.iter().position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+fn is_uuid(v: &[u8]) -> bool {
+    v.len() == 36
         && v.iter()
             .enumerate()
             .all(|(i, &b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
+}
+
+/// Words in a variable name that say its value is not a credential (an id, a location, a
+/// digest, a setting).
+const NOT_SECRET_NAMES: &[&str] = &[
+    "url",
+    "uri",
+    "host",
+    "endpoint",
+    "domain",
+    "region",
+    "version",
+    "email",
+    "username",
+    "user_name",
+    "zone",
+    "project",
+    "channel",
+    "path",
+    "file",
+    "dir",
+    "name",
+    "type",
+    "model",
+    "account",
+    "tenant",
+    "workspace",
+    "public",
+    "schedule",
+    "checksum",
+    "hash",
+    "sha",
+    "digest",
+    "commit",
+    "revision",
+    "etag",
+    "md5",
+    "nonce",
+    "salt",
+    "length",
+    "size",
+    "count",
+    "class",
+    "format",
+    "prefix",
+    "suffix",
+    "header",
+    "field",
+    "timeout",
+    "expir",
+];
+
+/// Words that mark a name as holding a credential (`service-credential` needs one, or a name that
+/// is only the provider).
+const SECRET_NAME_WORDS: &[&str] = &[
+    "key", "secret", "token", "pass", "pwd", "auth", "cred", "client", "access", "sid", "dsn", "login", "api", "pat",
+    "bearer",
+];
+
+/// Checks on the variable name and the value's quoting, for the rules keyed on a name.
+fn named_value_ok(rule_id: &str, name: &[u8], value: &[u8], quoted: bool) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if NOT_SECRET_NAMES.iter().any(|w| contains(&lower, w.as_bytes())) {
+        return false;
+    }
+    // `credentialId`, `token_id`: an identifier, unless it is an OAuth client/app/access id.
+    if (lower.ends_with(b"id") || lower.ends_with(b"ids"))
+        && !["client", "access", "app", "key"].iter().any(|w| contains(&lower, w.as_bytes()))
     {
+        return false;
+    }
+    let ident = |p: &[u8]| {
+        p.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    // A word identifier: digits only at its end (`linear_1`, `api_key_v2`, not `QbBW8xk2`), or
+    // a number (`blocks.0.norm1`).
+    let word = |p: &[u8]| {
+        (!p.is_empty() && p.iter().all(u8::is_ascii_digit))
+            || ident(p) && {
+                let letters = p.iter().rposition(|b| !b.is_ascii_digit()).map_or(0, |i| i + 1);
+                !p[..letters].iter().any(u8::is_ascii_digit)
+            }
+    };
+    // Names of things (`time_text_embed.linear_1`, `config.api_key_v2`, `MiniMaxText01`), quoted
+    // or not.
+    if value.split(|&b| b == b'.').all(word) && value.iter().any(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    // `block_state.x0_tokens`: a dotted chain of identifiers with a snake_case part.
+    let snake = |p: &[u8]| {
+        p.len() >= 4
+            && p.contains(&b'_')
+            && p.iter().all(|b| b.is_ascii_lowercase() || *b == b'_' || b.is_ascii_digit())
+    };
+    if value.contains(&b'.') && value.split(|&b| b == b'.').all(ident) && value.split(|&b| b == b'.').any(snake) {
+        return false;
+    }
+    // Unquoted `SOME_CONSTANT`, `snake_case_name`: code, not a value.
+    if !quoted
+        && ident(value)
+        && value.contains(&b'_')
+        && (!value.iter().any(u8::is_ascii_lowercase) || !value.iter().any(u8::is_ascii_uppercase))
+    {
+        return false;
+    }
+    if rule_id == "service-credential" {
+        let alnum: Vec<u8> = lower.iter().copied().filter(u8::is_ascii_alphanumeric).collect();
+        let only_provider = crate::rules::SERVICES
+            .iter()
+            .filter(|s| !crate::rules::WEAK_SERVICES.contains(s))
+            .any(|s| s.bytes().filter(u8::is_ascii_alphanumeric).eq(alnum.iter().copied()));
+        if !only_provider && !SECRET_NAME_WORDS.iter().any(|w| contains(&lower, w.as_bytes())) {
+            return false;
+        }
+        // A number with a fraction or exponent (`0.0123456789`) is a setting; a long run of
+        // digits alone is an id (Discord, Asana client ids).
+        let digits_only = value.iter().all(u8::is_ascii_digit);
+        if !value.iter().any(u8::is_ascii_digit)
+            || (!digits_only && !value.iter().any(u8::is_ascii_alphabetic))
+            || (digits_only && value.len() < 16)
+            // The rule's entropy floor (2.5) is for digit-only ids; other values need 3.0.
+            || (!digits_only && entropy(value) < 3.0)
+        {
+            return false;
+        }
+        let lower_v = value.to_ascii_lowercase();
+        return !(lower_v.starts_with(b"http") || value.starts_with(b"/") || value.starts_with(b"."));
+    }
+    true
+}
+
+fn generic_value_ok(v: &[u8]) -> bool {
+    // Hex strings of hash length are accepted: the name says "token", "secret", "password" or
+    // "key", and names that say "hash", "checksum" or "commit" are rejected ([`named_value_ok`]).
+    // UUIDs.
+    if is_uuid(v) {
         return false;
     }
     // Paths, URLs, data URIs, digests with an algorithm prefix, templating.

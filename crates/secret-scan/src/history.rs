@@ -276,6 +276,9 @@ pub fn ruleset_hash(scanner: &Scanner) -> String {
             r.severity.as_str()
         ));
     }
+    if let Some(g) = scanner.gitleaks() {
+        text.push_str(g.cache_key());
+    }
     mlsec_findings::fingerprint::secret_value_hash(text.as_bytes())
 }
 

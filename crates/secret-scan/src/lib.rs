@@ -7,7 +7,10 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod baseline_import;
 pub mod engine;
+pub mod filter;
+pub mod gitleaks;
 pub mod history;
 pub mod notebook;
 pub mod rules;
@@ -48,6 +51,11 @@ pub struct Settings {
     pub git: Option<history::GitMode>,
     /// In git modes, use and update the persistent scanned-blob cache under `.git/mlsec-cache`.
     pub cache: bool,
+    /// A gitleaks/betterleaks config (and mlsec.toml's `[secret-scan]` allowlist) to scan with;
+    /// `None`: the default rules.
+    pub gitleaks: Option<std::sync::Arc<gitleaks::GitleaksConfig>>,
+    /// `[secret-scan] paths` / `exclude`: which files are scanned.
+    pub filter: filter::PathFilter,
 }
 
 /// Errors that stop the scan.
@@ -90,6 +98,9 @@ pub struct Report {
     pub binary_skipped: u64,
     /// Git modes: commits walked, unique blobs, blobs answered by the cache, missing blobs.
     pub git: Option<GitStats>,
+    /// Per finding (same order): the value's SHA-256 and SHA-1, in memory only, for matching
+    /// foreign baselines ([`baseline_import`]). Never serialised.
+    values: Vec<(String, String)>,
 }
 
 /// Counts of a git-mode scan.
@@ -125,11 +136,15 @@ struct Acc {
 
 /// Scans the target.
 pub fn run(settings: &Settings) -> Result<Report, ScanError> {
-    let scanner = Scanner::new(rules::RULES)?;
+    let scanner = match &settings.gitleaks {
+        Some(g) => Scanner::new(g.default_rules())?.with_gitleaks(std::sync::Arc::clone(g)),
+        None => Scanner::new(rules::RULES)?,
+    };
     if let Some(mode) = &settings.git {
         return run_git(&scanner, settings, mode);
     }
     let mut acc = Acc::default();
+    acc.warnings.extend(scanner.gitleaks().map(|g| g.warnings().to_vec()).unwrap_or_default());
     let target_label;
     if settings.target.as_os_str() == "-" {
         target_label = "stdin".to_owned();
@@ -154,10 +169,12 @@ pub fn run(settings: &Settings) -> Result<Report, ScanError> {
     acc.results.sort_by(|a, b| a.rel.cmp(&b.rel));
     acc.warnings.sort();
     let mut run = Run::new(TOOL, env!("CARGO_PKG_VERSION"), &target_label);
-    run.rules = rules::RULES.iter().map(sarif_rule).collect();
+    run.rules = sarif_rules(&scanner);
+    let mut values = Vec::new();
     for fr in &acc.results {
         for h in &fr.hits {
             run.findings.push(finding(&fr.rel, h, fr.notebook));
+            values.push((h.value_hash.clone(), h.value_sha1.clone()));
         }
     }
     if settings.target.is_dir() {
@@ -170,6 +187,7 @@ pub fn run(settings: &Settings) -> Result<Report, ScanError> {
         bytes_scanned: acc.bytes,
         binary_skipped: acc.binary,
         git: None,
+        values,
     })
 }
 
@@ -178,17 +196,27 @@ fn run_git(scanner: &Scanner, settings: &Settings, mode: &history::GitMode) -> R
         history::scan(scanner, &settings.target, mode, settings.max_file_bytes, settings.threads, settings.cache)?;
     let mut run =
         Run::new(TOOL, env!("CARGO_PKG_VERSION"), &format!("{} ({})", settings.target.display(), mode.label()));
-    run.rules = rules::RULES.iter().map(sarif_rule).collect();
+    run.rules = sarif_rules(scanner);
     // One finding per (credential, path): the same secret carried into later versions of a file
     // stays with the commit that introduced it (results are oldest first).
     let mut seen = std::collections::HashSet::new();
+    let mut values = Vec::new();
     for br in &scan.results {
         let origin = &scan.origins[br.origin];
         for h in &br.hits {
             if !seen.insert((h.rule.family, h.value_hash.clone(), br.path.clone())) {
                 continue;
             }
+            if let (Some(g), Some(c)) = (scanner.gitleaks(), &origin.commit)
+                && g.commit_allowed(h.rule.id, c)
+            {
+                continue;
+            }
+            if !settings.filter.allows_file(&br.path) {
+                continue;
+            }
             let mut f = finding(&br.path, h, br.notebook);
+            values.push((h.value_hash.clone(), h.value_sha1.clone()));
             if let Some(c) = &origin.commit {
                 f.properties.insert("commit".into(), c.clone().into());
                 f.properties.insert("author".into(), origin.author.clone().into());
@@ -200,7 +228,17 @@ fn run_git(scanner: &Scanner, settings: &Settings, mode: &history::GitMode) -> R
             run.findings.push(f);
         }
     }
-    run.invocation.warnings = scan.warnings;
+    let mut warnings = scan.warnings;
+    warnings.extend(scanner.gitleaks().map(|g| g.warnings().to_vec()).unwrap_or_default());
+    // `.gitleaksignore` at the repository's top level (or at PATH), as gitleaks reads it.
+    let workdir = gix::discover(&settings.target).ok().and_then(|r| r.workdir().map(Path::to_path_buf));
+    let ignore_file = std::iter::once(settings.target.join(".gitleaksignore"))
+        .chain(workdir.map(|w| w.join(".gitleaksignore")))
+        .find(|p| p.is_file());
+    if let Some(p) = ignore_file {
+        apply_gitleaksignore(&p, &mut run.findings, &mut warnings);
+    }
+    run.invocation.warnings = warnings;
     Ok(Report {
         findings: FindingsFile { runs: vec![run] },
         files_scanned: scan.blobs_scanned,
@@ -213,13 +251,22 @@ fn run_git(scanner: &Scanner, settings: &Settings, mode: &history::GitMode) -> R
             missing: scan.missing,
             lfs_pointers: scan.lfs_pointers,
         }),
+        values,
     })
 }
 
 fn walk(scanner: &Scanner, settings: &Settings, acc: &mut Acc) {
     let root = settings.target.clone();
     let mut builder = ignore::WalkBuilder::new(&root);
-    builder.hidden(false).follow_links(false).threads(settings.threads).filter_entry(|e| e.file_name() != ".git");
+    let (filter, filter_root) = (settings.filter.clone(), root.clone());
+    builder.hidden(false).follow_links(false).threads(settings.threads).filter_entry(move |e| {
+        e.file_name() != ".git"
+            && (filter.is_empty()
+                || !e.file_type().is_some_and(|t| t.is_dir())
+                || !filter.excludes_dir(&mlsec_findings::model::normalise_path(
+                    &e.path().strip_prefix(&filter_root).unwrap_or(e.path()).to_string_lossy(),
+                )))
+    });
     if settings.no_ignore {
         builder.git_ignore(false).git_global(false).git_exclude(false).ignore(false).parents(false);
     } else {
@@ -232,10 +279,14 @@ fn walk(scanner: &Scanner, settings: &Settings, acc: &mut Acc) {
             match entry {
                 Err(e) => warn(&shared, format!("skipped: {e}")),
                 Ok(e) => {
-                    if e.file_type().is_some_and(|t| t.is_file()) {
+                    if e.file_type().is_some_and(|t| t.is_file())
+                        && !settings.gitleaks.as_ref().is_some_and(|g| g.is_config_file(e.path()))
+                    {
                         let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
                         let rel = mlsec_findings::model::normalise_path(&rel.to_string_lossy());
-                        scan_file(scanner, settings, e.path(), &rel, &shared);
+                        if settings.filter.allows_file(&rel) {
+                            scan_file(scanner, settings, e.path(), &rel, &shared);
+                        }
                     }
                 }
             }
@@ -331,6 +382,19 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// The SARIF rule list: the default rules that run, then a gitleaks config's own rules.
+fn sarif_rules(scanner: &Scanner) -> Vec<Rule> {
+    let mut out: Vec<Rule> = scanner.rules().iter().map(sarif_rule).collect();
+    if let Some(g) = scanner.gitleaks() {
+        out.extend(g.config_rules().map(|r| {
+            let mut rule = sarif_rule(r);
+            rule.tags.push("gitleaks-config".into());
+            rule
+        }));
+    }
+    out
+}
+
 fn sarif_rule(r: &rules::RuleDef) -> Rule {
     let mut rule = Rule::new(r.id, Category::Secret, r.description);
     rule.help_uri = Some(format!("{}/blob/main/docs/secret-scan.md#rules", mlsec_findings::PROJECT_URL));
@@ -347,12 +411,14 @@ fn finding(rel: &str, h: &Hit, notebook: bool) -> Finding {
     let r = h.rule;
     let mut f = Finding::new(r.id, Category::Secret, r.severity, format!("{} in {rel}", r.description));
     f.confidence = if r.id == "generic-secret-assignment" { Confidence::Medium } else { Confidence::High };
-    let mut loc = Location::file(rel, Some(h.line));
-    if !notebook {
+    // Line 0: a gitleaks path-only rule (the file itself is the finding).
+    let mut loc = Location::file(rel, (h.line > 0).then_some(h.line));
+    // Notebook hits carry the file's column when their cell line was found verbatim, 0 otherwise.
+    if h.line > 0 && (!notebook || h.column > 0) {
         loc.start_column = Some(h.column);
         loc.end_column = Some(h.end_column);
     }
-    loc.snippet = Some(h.snippet.clone());
+    loc.snippet = (!h.snippet.is_empty()).then(|| h.snippet.clone());
     f.locations.push(loc);
     f.fingerprints.insert(fingerprint::SECRET_V1.into(), fingerprint::secret(r.family, &h.value_hash));
     if r.ml {
@@ -397,14 +463,24 @@ fn apply_gitleaksignore(path: &Path, findings: &mut [Finding], warnings: &mut Ve
                 warnings.push(format!(".gitleaksignore:{}: no line number, ignored", i + 1));
                 continue;
             };
-            if let Some((commit, rest)) = file.split_once(':')
-                && commit.len() == 40
-                && commit.bytes().all(|b| b.is_ascii_hexdigit())
+            let mut commit = None;
+            if let Some((c, rest)) = file.split_once(':')
+                && c.len() >= 7
+                && c.bytes().all(|b| b.is_ascii_hexdigit())
             {
                 file = rest;
+                commit = Some(c.to_ascii_lowercase());
             }
-            let file = mlsec_findings::model::normalise_path(file);
-            mark(findings, |f| f.primary_location().is_some_and(|l| l.uri == file && l.start_line == Some(line)))
+            let file = mlsec_findings::model::normalise_path(&file.replace('\\', "/"));
+            // A commit fingerprint matches the finding of that commit only; a working-tree
+            // finding (no commit) is matched by path and line alone.
+            mark(findings, |f| {
+                let same_commit = match (&commit, f.properties.get("commit").and_then(|v| v.as_str())) {
+                    (Some(want), Some(have)) => have.starts_with(want.as_str()),
+                    _ => true,
+                };
+                same_commit && f.primary_location().is_some_and(|l| l.uri == file && l.start_line.unwrap_or(0) == line)
+            })
         };
         if matched == 0 {
             warnings.push(format!(".gitleaksignore:{}: matches no finding (stale entry?)", i + 1));

@@ -49,12 +49,151 @@ const C: Severity = Severity::Critical;
 const H: Severity = Severity::High;
 const M: Severity = Severity::Medium;
 
-/// Separator between a key name and its value in assignments: `=`, `:`, `:=`, `=>`, optionally
-/// quoted key (`"key": `), function keyword arguments (`login(key=`).
+/// Separator between a key name and its value in assignments: `=`, `:`, `:=`, `=>`, Makefile
+/// `?=`/`::=`/`:::=`, PHP `.=`, optionally quoted key (`"key": `), a type between name and value
+/// (Go `var k string =`, Kotlin `val k: String =`), function keyword arguments (`login(key=`), a
+/// quoted name followed by the value as the next argument (`setProperty("KEY", "…")`), an XML
+/// element (`<key>…</key>`).
+macro_rules! sep {
+    () => {
+        r#"(?:["'\]]{0,3}(?:\s*:?[ \t]*(?i:string|str)\b)?\s*(?:=>|:{1,3}=|[?.+]=|=|:|>|\(\s*(?:[a-z_]+\s*=\s*)?)|["']\s*,)\s*"#
+    };
+}
+
+/// [`sep!`] followed by an optional opening quote (and Python string prefix).
 macro_rules! assign {
     () => {
-        r#"["'\]]{0,3}\s*(?:=>|:=|=|:|\(\s*(?:[a-z_]+\s*=\s*)?)\s*[rbf]?["'`]?"#
+        concat!(sep!(), r#"[rbf]?["'`]?"#)
     };
+}
+
+/// Providers whose name in a variable marks its value as that provider's credential
+/// (`service-credential`). Lower case; [`services!`] holds the same list as a regex alternation.
+/// The names in [`WEAK_SERVICES`] are also common words (`beta_schedule="linear"`): with them the
+/// variable name must say "key", "token", "secret" ... too.
+pub const SERVICES: &[&str] = &[
+    "adobe",
+    "airtable",
+    "alibaba",
+    "algolia",
+    "artifactory",
+    "asana",
+    "atlassian",
+    "authress",
+    "beamer",
+    "bintray",
+    "bitbucket",
+    "bittrex",
+    "circleci",
+    "clickhouse",
+    "cloudflare",
+    "codecov",
+    "coinbase",
+    "confluent",
+    "contentful",
+    "datadog",
+    "discord",
+    "dropbox",
+    "drone",
+    "dynatrace",
+    "easypost",
+    "etsy",
+    "facebook",
+    "fastly",
+    "finicity",
+    "finnhub",
+    "flickr",
+    "freshbooks",
+    "gitter",
+    "gocardless",
+    "hubspot",
+    "intercom",
+    "jfrog",
+    "jira",
+    "kraken",
+    "kucoin",
+    "launchdarkly",
+    "linear",
+    "linkedin",
+    "looker",
+    "mailchimp",
+    "mailgun",
+    "mapbox",
+    "mattermost",
+    "maxmind",
+    "meraki",
+    "messagebird",
+    "netlify",
+    "newrelic",
+    "new_relic",
+    "new-relic",
+    "nytimes",
+    "okta",
+    "pagerduty",
+    "plaid",
+    "rapidapi",
+    "sendbird",
+    "sendinblue",
+    "sentry",
+    "shippo",
+    "sourcegraph",
+    "square",
+    "sumo",
+    "travis",
+    "trello",
+    "twilio",
+    "twitch",
+    "twitter",
+    "typeform",
+    "vault",
+    "yandex",
+    "zendesk",
+];
+
+/// Provider names that are also common words in ML code.
+pub const WEAK_SERVICES: &[&str] = &["linear", "square"];
+
+/// [`SERVICES`] as a case-insensitive regex alternation (a macro so that `concat!` can use it).
+macro_rules! services {
+    () => {
+        concat!(
+            "(?i:adobe|airtable|alibaba|algolia|artifactory|asana|atlassian|authress|beamer|bintray|",
+            "bitbucket|bittrex|circleci|clickhouse|cloudflare|codecov|coinbase|confluent|contentful|",
+            "datadog|discord|dropbox|drone|dynatrace|easypost|etsy|facebook|fastly|finicity|",
+            "finnhub|flickr|freshbooks|gitter|gocardless|hubspot|intercom|jfrog|jira|kraken|",
+            "kucoin|launchdarkly|linear|linkedin|looker|mailchimp|mailgun|mapbox|mattermost|maxmind|",
+            "meraki|messagebird|netlify|newrelic|new_relic|new-relic|nytimes|okta|pagerduty|plaid|",
+            "rapidapi|sendbird|sendinblue|sentry|shippo|sourcegraph|square|sumo|travis|trello|twilio|twitch|",
+            "twitter|typeform|vault|yandex|zendesk)"
+        )
+    };
+}
+
+/// A provider token with a distinctive, documented prefix: high severity, the usual rotation
+/// advice, placeholder allowlist, minimum entropy 3.0.
+const fn prefixed(
+    id: &'static str,
+    family: &'static str,
+    description: &'static str,
+    keywords: &'static [&'static str],
+    regex: &'static str,
+    positives: &'static [&'static str],
+    negatives: &'static [&'static str],
+) -> RuleDef {
+    RuleDef {
+        id,
+        family,
+        description,
+        remediation: ROTATE,
+        severity: H,
+        keywords,
+        regex,
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: false,
+        positives,
+        negatives,
+    }
 }
 
 /// The default rules.
@@ -214,7 +353,7 @@ pub static RULES: &[RuleDef] = &[
         allowlist: false,
         ml: false,
         positives: &["password = pypi-AgEIcHlwaS5vcmca3u2olZU6uqbgsYlVvsSKuvinX_zMqf9OgXluCZz8xBfZuXTptFyfePpX6N1"],
-        negatives: &["password = pypi-AgEIcHlwaS5vcmc"],
+        negatives: &["pypi-AgEIcHlwaS5vcmc"],
     },
     RuleDef {
         id: "npm-token",
@@ -239,7 +378,7 @@ pub static RULES: &[RuleDef] = &[
         severity: H,
         keywords: &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe"],
         regex: r"\b(xox[bpares](?:\.xox[a-z]-\d)?-[0-9A-Za-z\-]{10,250})\b",
-        min_entropy: 3.0,
+        min_entropy: 2.5,
         allowlist: true,
         ml: false,
         positives: &["SLACK_BOT_TOKEN=xoxb-72616751361-341252427316-4FkQ1okTBGzvAmwufUxbvJDC"],
@@ -768,7 +907,7 @@ pub static RULES: &[RuleDef] = &[
         remediation: "Delete the token in Sourcegraph (Settings > Access tokens).",
         severity: H,
         keywords: &["sgp_"],
-        regex: r"\b(sgp_(?:[a-fA-F0-9]{16}_)?[a-fA-F0-9]{40})\b",
+        regex: r"\b(sgp_(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40})\b",
         min_entropy: 3.0,
         allowlist: true,
         ml: false,
@@ -914,13 +1053,20 @@ pub static RULES: &[RuleDef] = &[
         remediation: "Pass credentials with `--netrc-file` or from an environment variable, never literally.",
         severity: M,
         keywords: &["curl"],
-        regex: r#"\bcurl\b(?:[^\n]|\\\n){0,400}?\s(?:-u|--user)[\s=]+["']?[^\s:"'$]{1,64}:([^\s"'$\[<{][^\s"'$]{3,127})"#,
+        regex: concat!(
+            r#"\bcurl\b(?:[^\n]|\\\n){0,400}?\s(?:-u|--user)[\s=]+["']?[^\s:"'$]{0,64}["']?:["']?([^\s"'$\[<][^\s"'$]{3,127})"#,
+            // `-u KEY:` (an API key as the user name, empty password).
+            r#"|\bcurl\b(?:[^\n]|\\\n){0,400}?\s(?:-u|--user)[\s=]+["']?([^\s:"'$\[<{]{8,127}):["']?(?:\s|$)"#
+        ),
         min_entropy: 2.5,
         allowlist: true,
         ml: false,
         positives: &[
             "curl --cacert ca.crt -u elastic:P@ssw0rd$1 https://localhost:9200",
             "curl -X POST \\\n  -u developer:i7FlaZ7Vt0SXjMpu https://h/api",
+            "curl -u \":i7FlaZ7Vt0SXjMpu\" https://h",
+            "curl --user kevin:'i7FlaZ7Vt0SXjMpu' https://h",
+            "curl https://api.h/v1/charges -u sk9Fq2LmX7aPz4Rt:",
         ],
         negatives: &[
             "curl -u \"$USER:$TOKEN\" https://h",
@@ -936,17 +1082,23 @@ pub static RULES: &[RuleDef] = &[
         remediation: "Read the token from an environment variable (`-H \"Authorization: Bearer $TOKEN\"`).",
         severity: M,
         keywords: &["curl"],
-        regex: r#"\bcurl\b(?:[^\n]|\\\n){0,400}?\s(?:-H|--header)\s+["']?(?i:authorization):\s*(?:(?i:basic|bearer|token)\s+)?([A-Za-z0-9._~+/=\-]{8,})"#,
+        regex: concat!(
+            r#"\bcurl\b(?:[^\n]|\\\n){0,400}?\s(?:-H|--header)\s+["']?"#,
+            r#"(?:(?i:authorization):\s*(?:(?i:basic|bearer|token)\s+)?|(?i:[a-z0-9\-]*(?:api-?key|token|secret|auth)[a-z0-9\-]*):\s*)"#,
+            r#"([A-Za-z0-9._~+/=\-]{8,})"#
+        ),
         min_entropy: 2.5,
         allowlist: true,
         ml: false,
         positives: &[
             "curl --header 'Authorization: Bearer i7FlaZ7Vt0SXjMpu1x' https://h",
+            "curl -X GET https://h -H \"X-Api-Key: 3fea6b2c9d1e4f70\"",
             "curl -H 'Authorization: Basic YnJvd3Nlcjo=' \\",
         ],
         negatives: &[
             "curl -H \"Authorization: Bearer $TOKEN\" https://h",
             "curl -H \"Authorization: token ${GITHUB_TOKEN}\" https://h",
+            "curl -H \"Content-Type: application/json\" https://h",
         ],
     },
     RuleDef {
@@ -973,7 +1125,11 @@ pub static RULES: &[RuleDef] = &[
         remediation: "Ask Contributed Systems to rotate the credentials; set `BUNDLE_ENTERPRISE__CONTRIBSYS__COM` as a CI secret.",
         severity: H,
         keywords: &["contribsys"],
-        regex: r#"(?i)BUNDLE_(?:ENTERPRISE|GEMS)__CONTRIBSYS__COM["']?\s*[:=]\s*["']?([a-f0-9]{8}:[a-f0-9]{8})\b|https?://([a-f0-9]{8}:[a-f0-9]{8})@(?:gems|enterprise)\.contribsys\.com"#,
+        regex: concat!(
+            r#"(?i)BUNDLE_(?:ENTERPRISE|GEMS)__CONTRIBSYS__COM[a-z_]*"#,
+            assign!(),
+            r#"([a-f0-9]{8}:[a-f0-9]{8})\b|https?://([a-f0-9]{8}:[a-f0-9]{8})@(?:gems|enterprise)\.contribsys\.com"#
+        ),
         min_entropy: 2.5,
         allowlist: true,
         ml: false,
@@ -986,6 +1142,474 @@ pub static RULES: &[RuleDef] = &[
             "source \"https://enterprise.contribsys.com/\"",
         ],
     },
+    // ---- more providers (documented prefixes and shapes) ----
+    prefixed(
+        "telegram-bot-token",
+        "telegram",
+        "Telegram Bot API token (`<bot id>:<35 characters>`)",
+        &["telegram", "bot_token", "bottoken"],
+        r"(?i:telegram|bot_?token)[^\n]{0,60}?\b([0-9]{5,16}:A[A-Za-z0-9_\-]{34})(?:[^A-Za-z0-9_\-]|$)",
+        &[
+            "TELEGRAM_BOT_TOKEN=294028383:AAbM8eQttjiQNV-0C4L2oXrW8wSzJ88z2QC",
+            "bot = telegram.Bot(token='294028383:AAbM8eQttjiQNV-0C4L2oXrW8wSzJ88z2QC')",
+        ],
+        &[
+            "TELEGRAM_BOT_TOKEN=294028383:AAbM8eQttjiQNV",
+            "telegram_chat = '294028383:AAbM8eQttjiQNV-0C4L2oXrW8wSzJ88z2QCxyz'",
+        ],
+    ),
+    prefixed(
+        "openshift-user-token",
+        "openshift",
+        "OpenShift user token (`sha256~`)",
+        &["sha256~"],
+        r"\b(sha256~[A-Za-z0-9_\-]{43})(?:[^A-Za-z0-9_\-]|$)",
+        &["oc login --token=sha256~kmJI2TW6JH6tJ7aYz7NxWpoiPuj5FDZQlr25wy0OiW1 --server=https://api.x:6443"],
+        &["sha256~kmJI2TW6JH6tJ7aYz7Nx", "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+    ),
+    prefixed(
+        "easypost-api-token",
+        "easypost",
+        "EasyPost production or test API key (`EZAK`/`EZTK`)",
+        &["ezak", "eztk"],
+        r"\b(EZ[AT]K[A-Za-z0-9]{54})\b",
+        &[
+            "EASYPOST_API_KEY=EZAKQzGehKs5qjnVeAcECkbgoEYuAlBrt5zG4naKZrNOUwcLN1rbsOzzPT",
+            "client = easypost.EasyPostClient(\"EZTKAeUzwTT2vNJBoPC4a7Wk7cRvgmlN9AJ1bXgJHkC3zntqffNdm4MZ32\")",
+        ],
+        &["EZAKQzGehKs5qjnVeAcECkbgoEYuAlBrt", "EZAKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    ),
+    prefixed(
+        "facebook-access-token",
+        "facebook",
+        "Facebook / Meta Graph API access token (`EAA…`)",
+        &["eaa"],
+        r"(?:^|[^A-Za-z0-9+/])(EAA[A-Za-z0-9]{90,400})(?:[^A-Za-z0-9+/=]|$)",
+        &[
+            "FB_PAGE_TOKEN=EAAGh8vE6vZHhwpSNEva12GcAOEFAtZvGG02I2TcW5xmpkR4NrlZJO1n4Ss1UovxEhMonrC3RgrUbVYTxaxu19gxOJ7DmZc5EPuTBh5HprpqHEpTm7KqzcriWPnG4H1gU92He9sh1bzEjHUlmOsfRgB9Ac",
+        ],
+        &[
+            "EAAGh8vE6vZHhwpSNEva12GcAOEFAtZvGG02I2TcW5xmpkR4Nrl",
+            "sha = 'eaa1c9d6d2b1e3f4a5b6c7d8e9f0a1b2c3d4e5f6'",
+            "iVBORw0KGgo/EAAGh8vE6vZHhwpSNEva12GcAOEFAtZvGG02I2TcW5xmpkR4NrlZJO1n4Ss1UovxEhMonrC3RgrUbVYTxaxu19gxOJ7DmZc5EPuTBh5Hprpq+",
+        ],
+    ),
+    prefixed(
+        "vault-token",
+        "vault",
+        "HashiCorp Vault service, batch or recovery token (`hvs.`, `hvb.`, `hvr.`)",
+        &["hvs.", "hvb.", "hvr."],
+        r"\b(hv[sbr]\.[A-Za-z0-9_\-]{90,300})(?:[^A-Za-z0-9_\-]|$)",
+        &[
+            "VAULT_TOKEN=hvs.CAESIde4bhIlXysv24id0gQjuy4f6GlD6f9JHEobhT3fWJHYDkJYPS8-LYf2ABKqodlVhupNKQWFcJboOm0ue7Tj_dl1upSAEhHwFBC-Z",
+            "token: hvb.AAAAAQhDXDEqYURMp3_5BW-i78IYgG_GFLzE67p0T_BHVS718dyYXCbOOCDYt-ouexiCAbZVW6gD4hXsrp6K_gaV240ElgLWdExPMJzTzNc3icPatpvNATkJEMh2whjcxJgjSBCjfJMAKih9Ye",
+        ],
+        &["hvs.CAESIde4bhIlXysv24id0gQjuy4f6", "vault login hvs.<token>"],
+    ),
+    prefixed(
+        "terraform-cloud-token",
+        "terraform",
+        "Terraform Cloud / Enterprise API token (`<id>.atlasv1.<secret>`)",
+        &["atlasv1"],
+        r"\b([a-z0-9]{14}\.atlasv1\.[a-z0-9_=\-]{60,70})\b",
+        &["token = \"xatf1mqurwor3g.atlasv1.n7u986qskw172rja6r_k_-yuhxe3oukfb7bu5l2qjrmwgs2bkecnw8-vad5qsx36s0p\""],
+        &[
+            " \"xatf1mqurwor3g.atlasv1.n7u986qskw172rja6r\"",
+            "credentials \"app.terraform.io\" { token = \"<atlasv1 token>\" }",
+        ],
+    ),
+    prefixed(
+        "intra42-client-secret",
+        "intra42",
+        "42 intranet (api.intra.42.fr) application secret",
+        &["s-s4t2"],
+        r"\b(s-s4t2(?:ud|af)-[a-f0-9]{64})\b",
+        &["FT_CLIENT_SECRET=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"],
+        &["s-s4t2ud-f5da245fcbc6a63fc678ff21f2d1a331", "s-s4t2ud-xxxxxxxx"],
+    ),
+    prefixed(
+        "postman-api-key",
+        "postman",
+        "Postman API key (`PMAK-`)",
+        &["pmak-"],
+        r"\b(PMAK-[a-f0-9]{24}-[a-f0-9]{34})\b",
+        &["POSTMAN_API_KEY=PMAK-1bc0b6da7b65200f87fcdc00-54e436193e9af7462453559eabbb349db3"],
+        &["PMAK-1bc0b6da7b65200f87fcdc00", "PMAK-xxxxxxxxxxxxxxxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    ),
+    prefixed(
+        "dynatrace-api-token",
+        "dynatrace",
+        "Dynatrace API token (`dt0c01.`)",
+        &["dt0c01."],
+        r"\b(dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64})\b",
+        &[
+            "DT_API_TOKEN=dt0c01.F9KXCPS76G0IUD49LX7GWCCE.HRYXFRW3NMDSRWNLRL7UVL1Y7YGXZ2AL1LMC97A1KU59CIKJTMQ7T9V0WXXS7BNN",
+        ],
+        &["dt0c01.F9KXCPS76G0IUD49LX7GWCCE", "dt0c01.ABC"],
+    ),
+    prefixed(
+        "harness-api-key",
+        "harness",
+        "Harness personal or service-account token (`pat.`/`sat.`)",
+        &["pat.", "sat."],
+        r"\b((?:pat|sat)\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20})\b",
+        &["HARNESS_API_KEY=pat._gKYDyJgpFx2l9kau_89s_.CRP13XjWGyltg4p7BKfsSUNc.h3urubJEyqmtVOR1i7fC"],
+        &["m = pat.match(line)", "pat._gKYDyJgpFx2l9kau_89s_.CRP13X"],
+    ),
+    prefixed(
+        "planetscale-token",
+        "planetscale",
+        "PlanetScale service token, OAuth token or database password (`pscale_`)",
+        &["pscale_"],
+        r"\b(pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_.=\-]{32,64})(?:[^A-Za-z0-9_.=\-]|$)",
+        &["PLANETSCALE_SERVICE_TOKEN=pscale_tkn_bvwuYpxKbqDeKiS7oG7F4VEjd4-z7c_kkaVJYcX0n55"],
+        &["PLANETSCALE_SERVICE_TOKEN=pscale_tkn_bvwuYpx", "pscale_tkn_<token>"],
+    ),
+    prefixed(
+        "shopify-token",
+        "shopify",
+        "Shopify access token or shared secret (`shpat_`, `shpca_`, `shppa_`, `shpss_`)",
+        &["shpat_", "shpca_", "shppa_", "shpss_"],
+        r"\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b",
+        &["SHOPIFY_ACCESS_TOKEN=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"],
+        &["SHOPIFY_ACCESS_TOKEN=shpat_fb80631d0333", "shpat_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    ),
+    prefixed(
+        "scalingo-api-token",
+        "scalingo",
+        "Scalingo API token (`tk-us-`)",
+        &["tk-us-"],
+        r"\b(tk-us-[A-Za-z0-9_\-]{48})(?:[^A-Za-z0-9_\-]|$)",
+        &["SCALINGO_API_TOKEN=tk-us-BV0n-4hDcmo5rq7_lqYoqxFuqYyuHKzxZxQL9h47QHd-If5x"],
+        &["tk-us-BV0n-4hDcmo5rq7", "tk-us-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    ),
+    prefixed(
+        "doppler-token",
+        "doppler",
+        "Doppler personal, service, CLI, SCIM or audit token (`dp.pt.`, `dp.st.` ...)",
+        &["dp.pt.", "dp.st.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."],
+        r"\b(dp\.(?:pt|st|ct|sa|scim|audit)\.[A-Za-z0-9]{40,44})\b",
+        &["DOPPLER_TOKEN=dp.pt.2n4gF1FtNXscWbO7A0RGIeKmDmiyDlVQJCdWZr56RW5"],
+        &["dp.pt.2n4gF1FtNXscWbO7A0", "DOPPLER_TOKEN=dp.st.${{ secrets.DOPPLER }}"],
+    ),
+    prefixed(
+        "new-relic-key",
+        "new-relic",
+        "New Relic user API key, ingest/insert key or browser key (`NRAK-`, `NRII-`, `NRJS-`)",
+        &["nrak-", "nrii-", "nrjs-"],
+        r"\b(NRAK-[A-Z0-9]{27}|NRII-[A-Za-z0-9_\-]{32}|NRJS-[a-f0-9]{19})(?:[^A-Za-z0-9_\-]|$)",
+        &["NEW_RELIC_API_KEY=NRAK-G2VYOUIY3NEWV454D9KQMBD0MVY", "newrelic.browser_key = 'NRJS-e0fba02a8f330230d64'"],
+        &["NRAK-G2VYOUIY3NEW", "NRAK-XXXXXXXXXXXXXXXXXXXXXXXXXXX"],
+    ),
+    prefixed(
+        "linear-api-key",
+        "linear",
+        "Linear API key (`lin_api_`)",
+        &["lin_api_"],
+        r"\b(lin_api_[A-Za-z0-9]{40})\b",
+        &["LINEAR_API_KEY=lin_api_myXEhOOGoN0htKB7MkShjwh6TNwoyKjkDYyXM173"],
+        &["lin_api_myXEhOOGoN0htKB7", "lin_api_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    ),
+    prefixed(
+        "pulumi-access-token",
+        "pulumi",
+        "Pulumi access token (`pul-`)",
+        &["pul-"],
+        r"\b(pul-[a-f0-9]{40})\b",
+        &["PULUMI_ACCESS_TOKEN=pul-e94cfc602a31782c6a4db7fa025c560edd24d3a8"],
+        &["pul-e94cfc602a31782c6a4d", "image: pul-0000000000000000000000000000000000000000"],
+    ),
+    prefixed(
+        "infracost-api-key",
+        "infracost",
+        "Infracost API key (`ico-`)",
+        &["ico-"],
+        r"(?:^|[^A-Za-z0-9_./\-])(ico-[A-Za-z0-9]{32})\b",
+        &["INFRACOST_API_KEY=ico-LpR0iOmXoQdr3mYJcA1YttGUBVAuVbb7"],
+        &["ico-LpR0iOmXoQdr3mYJ", "https://cdn.h/a.ico-LpR0iOmXoQdr3mYJcA1YttGUBVAuVbb7.png"],
+    ),
+    prefixed(
+        "flutterwave-key",
+        "flutterwave",
+        "Flutterwave secret, public or encryption key (`FLWSECK`, `FLWPUBK`)",
+        &["flwseck", "flwpubk"],
+        r"\b(FLW(?:SECK|PUBK)(?:_TEST)?-[a-hA-H0-9]{32}-X|FLWSECK_TEST[a-hA-H0-9]{12})\b",
+        &["FLW_SECRET_KEY=FLWSECK_TEST-3a62cb7dbce3c0f3a17b320e285dc596-X"],
+        &["FLWSECK_TEST-3a62cb7dbce3c0f3", "FLWSECK-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx-X"],
+    ),
+    prefixed(
+        "frameio-api-token",
+        "frameio",
+        "Frame.io developer token (`fio-u-`)",
+        &["fio-u-"],
+        r"\b(fio-u-[A-Za-z0-9_=\-]{64})(?:[^A-Za-z0-9_=\-]|$)",
+        &["FRAMEIO_TOKEN=fio-u-IN=pVNyY2N1b_3G0N5QateycZdotUQI0Za45bR4ELVoTalWDNxbslHVDIYPpluOU"],
+        &["fio-u-IN=pVNyY2N1b_3G0N5Qatey", "fio-u-<your developer token>"],
+    ),
+    prefixed(
+        "gitlab-other-token",
+        "gitlab",
+        "GitLab CI build, feature-flag, OAuth application or incoming-mail token, or session cookie",
+        &["glcbt-", "glffct-", "gloas-", "glimt-", "_gitlab_session"],
+        concat!(
+            r"\b(glcbt-[0-9a-f]{1,5}_[A-Za-z0-9_\-]{20}|glffct-[A-Za-z0-9_\-]{20}|gloas-[a-f0-9]{64}|glimt-[A-Za-z0-9_\-]{25})",
+            r"(?:[^A-Za-z0-9_\-]|$)|_gitlab_session=([0-9a-z]{32})\b"
+        ),
+        &[
+            "CI_JOB_TOKEN=glcbt-64_fdAxY8Di5Z29LuC-4h_i",
+            "secret: gloas-95d95a51644fbb1f8ba582b9b3811cfb91695da3ce7b684800bd0d502d2efb6d",
+            "Cookie: _gitlab_session=q912t7l8mgccvt1np5w0v7r6h3fq9297",
+            "UNLEASH_INSTANCE_ID=glffct-PIqq626V49me7nuTsfUK",
+        ],
+        &["glcbt-64_fdAxY8Di", "Cookie: _gitlab_session=abc"],
+    ),
+    prefixed(
+        "grafana-api-key",
+        "grafana",
+        "Grafana legacy API key (base64 JSON `{\"k\":…`)",
+        &["eyjrijoi"],
+        r"\b(eyJrIjoi[A-Za-z0-9]{70,400}={0,2})(?:[^A-Za-z0-9=]|$)",
+        &["GRAFANA_API_KEY=eyJrIjoi4t8A9VC89XCfwiN2aqanIzC18yZpsLpm787ZCYL6XzuHw0wvnG8QT9mjnUhAWxcHux3RToJr="],
+        &["eyJrIjoi4t8A9VC89XCfw", "eyJrIjoiXXXXXXXX"],
+    ),
+    prefixed(
+        "readme-api-token",
+        "readme",
+        "ReadMe API key (`rdme_`)",
+        &["rdme_"],
+        r"\b(rdme_[a-z0-9]{70})\b",
+        &["README_API_KEY=rdme_uxjlxggzmowabzb9b22ssguhseb16mff9fgpmaf1a8zzts09405kbzzmgao8wj6tgbh3fp"],
+        &["README_API_KEY=rdme_uxjlxggzmowabzb9b22s", "rdme_xxxxxxxxxx"],
+    ),
+    prefixed(
+        "prefect-api-key",
+        "prefect",
+        "Prefect Cloud API key (`pnu_`)",
+        &["pnu_"],
+        r"\b(pnu_[A-Za-z0-9]{36})\b",
+        &["PREFECT_API_KEY=pnu_VpcyPjXRBrmNzPLDiJqu7THGKRKll6LeF6Sq"],
+        &["PREFECT_API_KEY=pnu_VpcyPjXRBrmNzPLD", "pnu_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    ),
+    prefixed(
+        "settlemint-token",
+        "settlemint",
+        "SettleMint application, personal or service access token (`sm_aat_`, `sm_pat_`, `sm_sat_`)",
+        &["sm_aat_", "sm_pat_", "sm_sat_"],
+        r"\b(sm_(?:aat|pat|sat)_[A-Za-z0-9]{16})\b",
+        &["SETTLEMINT_ACCESS_TOKEN=sm_pat_hztnE4hjou0OXJpa"],
+        &["SETTLEMINT_ACCESS_TOKEN=sm_pat_hztnE4", "sm_pat_hztnE4hjou0OXJpaTooLong"],
+    ),
+    prefixed(
+        "square-token",
+        "square",
+        "Square access token or OAuth secret (`sq0atp-`, `sq0csp-`, `EAAA…`)",
+        &["sq0atp-", "sq0csp-", "eaaa"],
+        r"\b(sq0atp-[A-Za-z0-9_\-]{22}|sq0csp-[A-Za-z0-9_\-]{43}|EAAA[A-Za-z0-9_\-]{60})(?:[^A-Za-z0-9_\-]|$)",
+        &[
+            "SQUARE_ACCESS_TOKEN=sq0atp-fhdzJ4YaO3YKGQv7wqFUOY",
+            "square_secret: sq0csp-IBeVMCTJluJ_oqMqbdf2x09bDOTa0lIja8nSwu4MqqA",
+        ],
+        &["sq0atp-fhdzJ4", "sq0csp-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    ),
+    prefixed(
+        "dropbox-token",
+        "dropbox",
+        "Dropbox short-lived access token (`sl.`)",
+        &["sl."],
+        r"\b(sl\.[A-Za-z0-9_=\-]{130,160})(?:[^A-Za-z0-9_=\-]|$)",
+        &[
+            "DROPBOX_TOKEN=sl.QCWUDwsU1ZqDzOQG=IjIlaJTugltL_G2GZIpPd1tAHo_-riMmB9tA-1FMYdu=ZdI6W8ik18-cfbLdmgjY62gVWSOxAW_nSO79Zc0PrxaKJVALCs5aPqB1Es_mRMwc89yNCByPi0f",
+        ],
+        &["sl.QCWUDwsU1ZqDzOQG", "import torch.nn.functional as F; x = F.sl.abc"],
+    ),
+    prefixed(
+        "clojars-api-token",
+        "clojars",
+        "Clojars deploy token (`CLOJARS_`)",
+        &["clojars_"],
+        r"\b(CLOJARS_[a-z0-9]{60})\b",
+        &["CLOJARS_PASSWORD=CLOJARS_jf1jxai0dwjaqp18p4qzwqywvzdua92ibkt8insna5qi0hgc4q4dsln84kzv"],
+        &["CLOJARS_jf1jxai0dwjaqp18", "CLOJARS_USERNAME=someone"],
+    ),
+    prefixed(
+        "defined-networking-api-token",
+        "defined-networking",
+        "Defined Networking (managed Nebula) API key (`dnkey-`)",
+        &["dnkey-"],
+        r"\b(dnkey-[A-Za-z0-9_=\-]{26}-[A-Za-z0-9_=\-]{52})(?:[^A-Za-z0-9_=\-]|$)",
+        &["DN_API_KEY=dnkey-u-RB9ugmTG6QpkG_QoCI_L3L70-CWgR-WSf5uC-sKcGnLXbKY1m8V0QSiIZnBiDfJd67rNq0BGV4peT"],
+        &["dnkey-u-RB9ugmTG6QpkG_QoCI", "dnkey-<key>"],
+    ),
+    prefixed(
+        "mailgun-api-key",
+        "mailgun",
+        "Mailgun private or public validation key (`key-`, `pubkey-` + 32 hex)",
+        &["key-"],
+        r"\b((?:pub)?key-[a-f0-9]{32})\b",
+        &["MAILGUN_API_KEY=key-2d9d1ef04aead2f7b4c1d4fa04c66d51"],
+        &["key-2d9d1ef04aead2f7", "primary-key-00000000000000000000000000000000"],
+    ),
+    prefixed(
+        "mailchimp-api-key",
+        "mailchimp",
+        "Mailchimp API key (32 hex + `-us<N>` data-centre suffix)",
+        &["-us"],
+        r"\b([a-f0-9]{32}-us[0-9]{1,2})\b",
+        &["MAILCHIMP_API_KEY=6380d8bf7714640b3a65dc982b83a8aa-us9"],
+        &["6380d8bf7714640b-us9", "lang = 'en-us'"],
+    ),
+    prefixed(
+        "yandex-cloud-key",
+        "yandex",
+        "Yandex Cloud API key or OAuth token (`AQVN`, `y0_`, `t1.`)",
+        &["aqvn", "y0_", "t1."],
+        r"\b(AQVN[A-Za-z0-9_\-]{35,38}|y0_[A-Za-z0-9_\-]{55}|t1\.[A-Z0-9a-z_\-]+={0,2}\.[A-Z0-9a-z_\-]{86}={0,2})(?:[^A-Za-z0-9_=\-]|$)",
+        &["YC_API_KEY=AQVNpmG8tqPc6tyeLyWuea27_C-GPwgwQLDfido8"],
+        &["AQVNpmG8tqPc6ty", "t1.small instance type"],
+    ),
+    prefixed(
+        "microsoft-teams-webhook",
+        "microsoft-teams",
+        "Microsoft Teams incoming webhook URL",
+        &["webhook.office.com"],
+        r"(https://[A-Za-z0-9\-]+\.webhook\.office\.com/webhookb2/[A-Za-z0-9\-]{36}@[A-Za-z0-9\-]{36}/IncomingWebhook/[A-Za-z0-9]{32}/[A-Za-z0-9\-]{36}(?:/[A-Za-z0-9_\-]{40,60})?)",
+        &[
+            "TEAMS_WEBHOOK=https://contoso.webhook.office.com/webhookb2/6556777a-d3c5-7c37-e859-b881be7d5ce9@57400bff-f498-4ea8-3b1e-409998f1187c/IncomingWebhook/fb074afd1dc81536abd458aa2a8149a3/53135fa5-c727-c35c-b93e-5076a5b5caa5",
+        ],
+        &[
+            "TEAMS_WEBHOOK=https://contoso.webhook.office.com/webhookb2/<id>",
+            "see https://learn.microsoft.com/ for webhook.office.com setup",
+        ],
+    ),
+    prefixed(
+        "aws-bedrock-api-key",
+        "aws-bedrock",
+        "Amazon Bedrock API key (long-term `ABSK…`, short-term `bedrock-api-key-…`)",
+        &["absk", "bedrock-api-key-"],
+        r"\b(ABSK[A-Za-z0-9+/]{100,300}={0,2}|bedrock-api-key-[A-Za-z0-9+/]{100,2000}={0,2})(?:[^A-Za-z0-9+/=]|$)",
+        &[
+            "AWS_BEARER_TOKEN_BEDROCK=ABSKQmVkcm9ja0FQSUtleSEi4GaDrX6nrtvNFj96X49qMXJ0aG50RZUMAEtUAUUqwQks4OyCyI9IHDnJ9gQAfetJhuqPaLVB1YE9yrm42qYcmZ8JpnNQj8hnBskxkN6AnRm6ibGK6TGUb2",
+        ],
+        &["ABSKQmVkcm9ja0FQSUtleS", "ABSKxyz"],
+    ),
+    prefixed(
+        "typeform-api-token",
+        "typeform",
+        "Typeform personal access token (`tfp_`)",
+        &["tfp_"],
+        r"\b(tfp_[A-Za-z0-9_.=\-]{59})(?:[^A-Za-z0-9_.=\-]|$)",
+        &["TYPEFORM_TOKEN=tfp_Fq2LmX7aPz4Rt9dKc3VbN8wYe5Hs1Gj6Ua0Ti4Ox7Mr2Lk9Pw3Qz8Xy5Cv1"],
+        &["TYPEFORM_TOKEN=tfp_Fq2LmX7aPz4Rt9dKc3", "tfp_<token>"],
+    ),
+    prefixed(
+        "cloudflare-origin-ca-key",
+        "cloudflare",
+        "Cloudflare Origin CA key (`v1.0-`)",
+        &["v1.0-"],
+        r"\b(v1\.0-[a-f0-9]{24}-[a-f0-9]{146})\b",
+        &[concat!(
+            "CF_ORIGIN_CA_KEY=v1.0-5f0e2c7a9b1d3e4f6a8c0b2d-",
+            "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d",
+            "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e"
+        )],
+        &["CF_ORIGIN_CA_KEY=v1.0-5f0e2c7a9b1d3e4f6a8c0b2d-9e8d", "version: v1.0-rc1"],
+    ),
+    prefixed(
+        "adobe-client-secret",
+        "adobe",
+        "Adobe Developer Console client secret (`p8e-`)",
+        &["p8e-"],
+        r"\b(p8e-[A-Za-z0-9_\-]{32})(?:[^A-Za-z0-9_\-]|$)",
+        &["ADOBE_CLIENT_SECRET=p8e-Fq2LmX7aPz4Rt9dKc3VbN8wYe5Hs1Gj6"],
+        &["p8e-Fq2LmX7aPz", "p8e-<client secret>"],
+    ),
+    prefixed(
+        "twitter-bearer-token",
+        "twitter",
+        "X / Twitter app-only bearer token (`AAAAAAAAAAAAAAAAAAAAA…`)",
+        &["aaaaaaaaaaaaaaaaaaaaa"],
+        r"\b(A{21,23}[A-Za-z0-9%]{70,140})\b",
+        &[
+            "TWITTER_BEARER_TOKEN=AAAAAAAAAAAAAAAAAAAAAFq2LmX7aPz4Rt9dKc3VbN8wYe5Hs1Gj6Ua0Ti4Ox7Mr2Lk9Pw3Qz8Xy5Cv1Bn6Dm%3DhT5sW2eR8uJ1iK4oL7pZ0aX3cV6bN9m",
+        ],
+        &[
+            "TWITTER_BEARER_TOKEN=AAAAAAAAAAAAAAAAAAAAAFq2LmX7",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ],
+    ),
+    RuleDef {
+        id: "kubernetes-secret-data",
+        family: "kubernetes-secret",
+        description: "Kubernetes Secret manifest with a value in its base64 `data:` section",
+        remediation: "Rotate the credential, then keep Secrets out of git (External Secrets, Sealed Secrets, SOPS) or template them from the CI secret store.",
+        severity: H,
+        keywords: &["kind: secret", "kind: 'secret'", "kind: \"secret\""],
+        regex: concat!(
+            // `kind: Secret` first, then `data:` (within a few lines) and its first value.
+            r#"(?i:kind:[ \t]*['"]?secret['"]?)[ \t]*\r?\n(?:[^\n]*\n){0,24}?[ \t]*data:[ \t]*\r?\n(?:[ \t]*#[^\n]*\n)*"#,
+            r#"[ \t]+[A-Za-z0-9_.\-]+:[ \t]*(?:[|>][\-+]?[ \t]*\r?\n[ \t]+)?['"]?([A-Za-z0-9+/]{12,}={0,2})['"]?[ \t]*(?:\r?\n|$)"#,
+            // `data:` first (kubectl output sorts keys), `kind: Secret` after it.
+            r#"|[ \t]*data:[ \t]*\r?\n(?:[ \t]*#[^\n]*\n)*[ \t]+[A-Za-z0-9_.\-]+:[ \t]*(?:[|>][\-+]?[ \t]*\r?\n[ \t]+)?['"]?"#,
+            r#"([A-Za-z0-9+/]{12,}={0,2})['"]?[ \t]*\r?\n(?:[^\n]*\n){0,24}?[ \t]*(?i:kind:[ \t]*['"]?secret['"]?)[ \t]*(?:\r?\n|$)"#
+        ),
+        min_entropy: 3.0,
+        allowlist: true,
+        ml: false,
+        positives: &[
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: hub\ntype: Opaque\ndata:\n  token: aGZfdThqelBkZTBJZ3hMZDZHbmNmQg==\n",
+            "apiVersion: v1\ndata:\n  # base64\n  password: UzNjcjN0LVA0c3N3MHJkLTQy\nkind: Secret\nmetadata:\n  name: db\n",
+        ],
+        negatives: &[
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  config: aGZfdThqelBkZTBJZ3hMZDZHbmNmQg==\n",
+            "apiVersion: v1\nkind: Secret\ndata:\n  token: {{ .Values.token | b64enc }}\n",
+            "apiVersion: v1\nkind: Secret\nstringData:\n  token: plain\n",
+        ],
+    },
+    RuleDef {
+        id: "service-credential",
+        family: "service",
+        description: "Credential assigned to a name that mentions a known SaaS provider",
+        remediation: ROTATE,
+        severity: M,
+        keywords: SERVICES,
+        regex: concat!(
+            r#"(?im)[A-Za-z0-9_.\-$@]*?"#,
+            services!(),
+            r#"[A-Za-z0-9_.\-]*"#,
+            r#"(?:"#,
+            sep!(),
+            r#"|[ \t]+)[rbf]?(?:["'`]([A-Za-z0-9_.=+/|~\-]{12,200})["'`]|([A-Za-z0-9_.=+/|~\-]{12,200})(?:[\s,;<\\)]|$))"#
+        ),
+        min_entropy: 2.5,
+        allowlist: true,
+        ml: false,
+        positives: &[
+            "HUBSPOT_API_KEY = \"07bc3e18-e29d-ac46-3a43-1bf124101505\"",
+            "System.setProperty(\"ALGOLIA_ADMIN_KEY\", \"8afff0a21a07b0e116381f9ac4e3a8a2\")",
+            "<cloudflareToken>\n  vVfcavyAdV4iwLq7TjNSWsW2PGIxNhJAMFetMC4p\n</cloudflareToken>",
+            "discord_token ?= \"xoEp7bEhavoKKbMdqAuMZgRF\"",
+            "facebook 003106728715181|p-RF_7lM99oeFIZzDvb80oXL_2u",
+            "okta_token: 004ncNXAlG0UwZAUvnTrtpYJRxMK0xjw5ygRS3bElL",
+            "BITBUCKET_CLIENT_ID: \"vVfcavyAdV4iwLq7TjNSWs\"",
+            "sumologic.accessId = \"suFq2LmX7aPz4R\"",
+            "discordToken = '630944185522013184'",
+            "var linearToken = \"8afff0a21a07b0e116381f9ac4e3a8a2\"",
+            "var trelloToken string = \"8afff0a21a07b0e116381f9ac4e3a8a2\"",
+        ],
+        negatives: &[
+            "CLOUDFLARE_ZONE_ID = \"8afff0a21a07b0e116381f9ac4e3a8a2\"",
+            "sentry_traces_sample_rate = 0.100000000000001",
+            "discord_url = \"https://discord.gg/G7tWnz98XR\"",
+            "sentry_warmup_ratio: 0.0123456789012345",
+            "for schedule in [\"linear\", \"squaredcos_cap_v2\"]:",
+            "(dense): Linear(in_features=768, out_features=768, bias=True)",
+            "(lm_head): IdeficsDecoupledLinear(\n    in_features=4096, out_features=32000, out_additional_features=2, bias=False",
+            "square_root = math.sqrt(value_of_x2)",
+            "SLACK_TOKEN: ${{ secrets.SLACK_TOKEN }}",
+            "sentry_dsn_version = \"release-2024.10.01-rc1\"",
+            "datadog_api_key = os.environ[\"DD_API_KEY_20240101\"]",
+        ],
+    },
     // ---- generic ----
     RuleDef {
         id: "generic-secret-assignment",
@@ -993,10 +1617,13 @@ pub static RULES: &[RuleDef] = &[
         description: "Hard-coded secret assigned to a key, token, password or credential name",
         remediation: ROTATE,
         severity: M,
-        keywords: &["key", "secret", "token", "passw", "pwd", "credential", "auth"],
+        keywords: &["key", "secret", "token", "passw", "pwd", "credential", "creds", "auth"],
         regex: concat!(
-            r#"(?i)[a-z0-9_.\-\[\]"']*(?:api_?key|apikey|secret|token|passw(?:or)?d|pwd|credential|auth_?key|access_?key|private_?key)[a-z0-9_\-]*"#,
-            r#"["'\]]{0,3}\s*(?:=>|:=|=|:)\s*[rbf]?["'`]([^\s"'`]{10,200})["'`]"#
+            r#"(?im)[a-z0-9_.\-\[\]"'$@]*(?:api_?key|apikey|secret|token|passw(?:or)?d|pwd|credential|creds|auth(?:_?key|_?token|\b)|access_?key|private_?key)[a-z0-9_.\-]*"#,
+            sep!(),
+            // Quoted value (any characters but quotes and blanks), or an unquoted one (token characters, ended by a blank,
+            // a delimiter or the end of the line).
+            r#"(?:[rbf]?["'`]([^\s"'`]{10,200})["'`]|([A-Za-z0-9_.~+/=\-]{10,200})(?:[\s,;<\\)]|$))"#
         ),
         min_entropy: 3.5,
         allowlist: true,
@@ -1006,6 +1633,13 @@ pub static RULES: &[RuleDef] = &[
             "os.environ[\"MY_SERVICE_TOKEN\"] = \"P0J5wMPLCM7HUFpk9x2Q\"",
             "config[\"api_key\"]: 'P0J5wMPLCM7HUFpk9x2Q'",
             "  db_password: \"Tr0ub4dor-and-3-xQ\"",
+            "SERVICE_TOKEN ?= \"P0J5wMPLCM7HUFpk9x2Q\"",
+            "System.setProperty(\"SERVICE_API_KEY\", \"P0J5wMPLCM7HUFpk9x2Q\")",
+            "<serviceToken>\n    P0J5wMPLCM7HUFpk9x2Q\n</serviceToken>",
+            "creds = P0J5wMPLCM7HUFpk9x2Q",
+            "var serviceToken string = \"P0J5wMPLCM7HUFpk9x2Q\"",
+            "\"user_auth\": \"P0J5wMPLCM7HUFpk9x2Q\"",
+            "API_TOKEN = \"8afff0a21a07b0e116381f9ac4e3a8a2\"",
         ],
         negatives: &[
             "tokenizer = AutoTokenizer.from_pretrained(\"bert-base-uncased\")",
@@ -1025,6 +1659,16 @@ pub static RULES: &[RuleDef] = &[
             "password = \"changeme-please-1234\"",
             "secret_file = \"/var/run/secrets/kubernetes.io/token\"",
             "pipe.load_textual_inversion(state_dict[\"clip_g\"], token=\"unaestheticXLv31\", text_encoder=te)",
+            "api_key = config.service_api_key_v2",
+            "x0_tokens = block_state.x0_tokens_2",
+            "hub_token: HF_TOKEN_FOR_CI_2",
+            "token = tokenizer.encode(text_2)[0]",
+            "\"credentialId\": \"P0J5wMPLCM7HUFpk9x2Q\"",
+            "author = \"Jane Doe <jane2@example.org>\"",
+            "max_tokens: 1024000000000",
+            "token_checksum = \"8afff0a21a07b0e116381f9ac4e3a8a2\"",
+            "(\"decoder_token\", \"LTX2VideoTokenizer\"),",
+            "\"time_token_embedder.linear_1\": \"time_text_embed.timestep_embedder.linear_1\",",
         ],
     },
 ];
@@ -1048,6 +1692,17 @@ mod tests {
             }
             assert!(!r.positives.is_empty() && !r.negatives.is_empty(), "{} needs examples both ways", r.id);
         }
+    }
+
+    #[test]
+    fn the_service_list_and_its_regex_agree() {
+        let alternation = services!().trim_start_matches("(?i:").trim_end_matches(')');
+        let mut from_regex: Vec<&str> = alternation.split('|').collect();
+        let mut list = SERVICES.to_vec();
+        from_regex.sort_unstable();
+        list.sort_unstable();
+        assert_eq!(from_regex, list);
+        assert!(WEAK_SERVICES.iter().all(|w| SERVICES.contains(w)));
     }
 
     #[test]
