@@ -145,6 +145,17 @@ pub fn sniff(head: &[u8], len: u64, name: &str) -> Option<Format> {
     if ext == "onnx" {
         return Some(Format::Onnx);
     }
+    // Under any other name: protobuf has no magic, but writers emit fields in number order. A
+    // SavedModel starts with saved_model_schema_version 1 then meta_graphs (field 2); an ONNX
+    // ModelProto with ir_version (field 1, 3..=12 in every released opset) then one of fields 2..8.
+    if head.len() >= 3 && head[0] == 0x08 {
+        if head[1] == 0x01 && head[2] == 0x12 {
+            return Some(Format::SavedModel);
+        }
+        if (3..=12).contains(&head[1]) && matches!(head[2], 0x12 | 0x1a | 0x22 | 0x28 | 0x32 | 0x3a | 0x42) {
+            return Some(Format::Onnx);
+        }
+    }
     if lower.ends_with("config.json") && head.iter().take(64).any(|&b| b == b'{') {
         return Some(Format::KerasConfig);
     }

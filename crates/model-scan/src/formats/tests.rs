@@ -240,7 +240,19 @@ fn onnx_external_data_paths() {
         let model = [vec![0x08, 0x07], field(7, &field(5, &tensor(loc)))].concat();
         let issues = scan(&model, "model.onnx");
         assert_eq!(!issues.is_empty(), bad, "{loc}: {issues:?}");
+        // The same model under a name that says nothing: found by its first fields.
+        assert_eq!(!scan(&model, "weights.bin").is_empty(), bad, "{loc} as weights.bin");
     }
+}
+
+#[test]
+fn protobuf_models_are_sniffed_by_their_leading_fields() {
+    assert_eq!(sniff(&[0x08, 0x08, 0x12, 0x05], 4, "model.bin"), Some(Format::Onnx));
+    assert_eq!(sniff(&[0x08, 0x01, 0x12, 0x05], 4, "graph.dat"), Some(Format::SavedModel));
+    // Other protobufs and binaries with a leading 0x08 are not taken for models.
+    assert_eq!(sniff(&[0x08, 0x96, 0x01, 0x12], 4, "x.bin"), None);
+    assert_eq!(sniff(&[0x08, 0x03, 0x0a, 0x00], 4, "x.bin"), None);
+    assert_eq!(sniff(&[0x0a, 0x03, 0x66, 0x6f, 0x6f], 5, "tokenizer.model"), None);
 }
 
 #[test]

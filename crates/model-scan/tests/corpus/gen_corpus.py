@@ -621,6 +621,8 @@ def tensorflow_files():
                    "EagerPyFunc (runs Python) in the graph")
     savedmodel_dir("malicious/tf/save_outside_saver", saved_model(SERVE + [node_def("s", "SaveV2", "prefix")], SAVER),
                    "attack", "SaveV2 in the serving graph (arbitrary file write), outside the saver functions")
+    emit("malicious/tf/graph_renamed.bin", saved_model(SERVE + [node_def("leak", "ReadFile", "path")], SAVER),
+         "tf-savedmodel", "attack", "a SavedModel protobuf under another name, ReadFile in the graph")
 
 
 def onnx_model(initializers=(), nodes=()):
@@ -650,6 +652,10 @@ def onnx_files():
          "external data at an absolute path")
     emit("malicious/onnx/traversal.onnx", onnx_model([onnx_tensor("W", location="../../../home/u/.ssh/id_rsa")]),
          "onnx", "attack", "external data path escaping the model directory")
+    emit("malicious/onnx/renamed_traversal.bin", onnx_model([onnx_tensor("W", location="../../.aws/credentials")]),
+         "onnx", "attack", "ONNX under a .bin name (no extension to go by) with a traversing external-data path")
+    emit("benign/onnx/renamed_inline.weights", onnx_model([onnx_tensor("W", raw=struct.pack("<4f", 1, 2, 3, 4))]),
+         "onnx", "benign", "ONNX under an unknown extension, inline data")
     const_node = pb_len(2, "c") + pb_len(4, "Constant") + pb_len(5, pb_len(1, "value") + pb_len(
         5, onnx_tensor("C", location="/proc/self/environ")) + pb_int(20, 4))
     emit("malicious/onnx/constant_attr.onnx", onnx_model([], [const_node]), "onnx", "attack",
