@@ -13,11 +13,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::ArgMatches;
-use mlsec_cli::config::{Config, GateSettings, ReportSettings, Source};
-use mlsec_cli::{ExitStatus, FailOn, GlobalArgs, Verbosity};
+use mlsec_cli::config::{Config, GateSettings, ReportSettings};
+use mlsec_cli::{ExitStatus, GlobalArgs, Verbosity};
 use mlsec_findings::gate::{GatePolicy, Verdict};
-use mlsec_findings::suppress::SuppressRule;
-use mlsec_findings::{FindingsError, FindingsFile, baseline, merge, profile, sarif, suppress};
+use mlsec_findings::{FindingsError, FindingsFile, merge, profile, sarif};
 use mlsec_report::{RenderContext, ReportOptions};
 
 use crate::cli::{
@@ -162,35 +161,11 @@ fn prepare(
         rebase(&mut file, prefix);
     }
 
-    let rules = config
-        .suppressions()
-        .iter()
-        .map(|s| {
-            SuppressRule::new(s.rule.clone(), s.fingerprint.clone(), s.path.as_deref(), s.reason.clone(), s.expires)
-                .with_context(|| {
-                    let file =
-                        config.file.as_ref().map_or_else(|| "config".to_owned(), |f| f.path.display().to_string());
-                    format!("{file}:{}: [[suppress]]", s.line.unwrap_or(0))
-                })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    if !rules.is_empty() {
-        let source = config.file.as_ref().map_or_else(
-            || "mlsec.toml".to_owned(),
-            |f| f.path.file_name().map_or_else(|| "mlsec.toml".to_owned(), |n| n.to_string_lossy().into_owned()),
-        );
-        suppress::apply(&mut file, &rules, &source);
-    }
-
-    let mut new_only = settings.new_only;
-    if let Some(base) = &settings.baseline {
-        let limit = input.max_input_mib.saturating_mul(1024 * 1024);
-        let base_file = sarif::read_file(base, limit).map_err(findings_err).context("reading the baseline")?;
-        let stats = baseline::apply(&mut file, &base_file, false);
-        // PR gates default to new findings only (DESIGN.md §4.6) unless set explicitly.
-        if settings.sources.new_only == Source::Default && mlsec_cli::ci::in_pull_request() {
-            new_only = true;
-        }
+    // The same suppressions, baseline and policy as every tool binary (mlsec_cli::gating), so a
+    // tool's exit code and `mlsec gate` on its SARIF agree.
+    let limit = input.max_input_mib.saturating_mul(1024 * 1024);
+    let prepared = mlsec_cli::gating::prepare(&mut file, &config, &settings, limit, today)?;
+    if let Some((base, stats)) = &prepared.baseline {
         stderr_line(
             global,
             &format!(
@@ -202,28 +177,9 @@ fn prepare(
                 stats.absent
             ),
         );
-    } else if settings.new_only {
-        return fail(
-            "--new-only needs a baseline to compare against".to_owned(),
-            "pass --baseline FILE (e.g. the findings of the default branch), or drop --new-only",
-        );
     }
-
-    let fail_on = match settings.fail_on {
-        FailOn::Severity(s) => Some(s),
-        FailOn::None => None,
-    };
-    let policy = GatePolicy { fail_on, new_only, max_findings: settings.max_findings, today };
+    let policy = prepared.policy;
     Ok(Prepared { file, settings, config, policy })
-}
-
-fn exit_for(verdict: Verdict, settings: &GateSettings) -> ExitStatus {
-    match verdict {
-        Verdict::ToolError => ExitStatus::Error,
-        Verdict::Fail if settings.is_report_only() => ExitStatus::Success,
-        Verdict::Fail => ExitStatus::Findings,
-        Verdict::Pass => ExitStatus::Success,
-    }
 }
 
 fn report_options(config: &Config, details_url: Option<String>) -> ReportOptions {
@@ -244,7 +200,7 @@ fn gate_cmd(global: &GlobalArgs, a: &GateCmd, matches: &ArgMatches) -> Result<Ex
     let p = prepare(global, &a.input, &a.gate, matches, None)?;
     let ctx = RenderContext::new(&p.file, p.policy, report_options(&p.config, None));
     stderr_line(global, mlsec_report::text::render(&ctx, a.top).trim_end());
-    Ok(exit_for(ctx.outcome.verdict, &p.settings))
+    Ok(mlsec_cli::gating::exit_status(ctx.outcome.verdict, &p.settings))
 }
 
 fn report_cmd(global: &GlobalArgs, a: &ReportCmd, matches: &ArgMatches) -> Result<ExitStatus> {
@@ -393,7 +349,7 @@ fn publish_cmd(global: &GlobalArgs, a: &PublishCmd, matches: &ArgMatches) -> Res
         mlsec_ci::Target::GitLab(t) => t.job_url.clone(),
     };
     let ctx = RenderContext::new(&p.file, p.policy, report_options(&p.config, run_url));
-    let exit = exit_for(ctx.outcome.verdict, &p.settings);
+    let exit = mlsec_cli::gating::exit_status(ctx.outcome.verdict, &p.settings);
     let report = mlsec_ci::Report::build(&ctx, p.settings.is_report_only()).map_err(ci_err)?;
 
     // The report is on disk before any network call: a failed publish never loses it.

@@ -22,7 +22,7 @@ use mlsec_findings::sarif;
 use mlsec_report::RenderContext;
 
 use crate::cli::{InputArgs, ScanCmd, ScanTool};
-use crate::{exit_for, fail, findings_err, prepare, report_options, stderr_line, write_output};
+use crate::{fail, findings_err, prepare, report_options, stderr_line, write_output};
 
 /// Input size limit for the scanners' SARIF files (as `--max-input-mib`'s default).
 const MAX_INPUT_MIB: u64 = 128;
@@ -290,5 +290,5 @@ pub(crate) fn scan_cmd(global: &GlobalArgs, a: &ScanCmd, matches: &ArgMatches) -
         );
         return Ok(ExitStatus::Error);
     }
-    Ok(exit_for(ctx.outcome.verdict, &p.settings))
+    Ok(mlsec_cli::gating::exit_status(ctx.outcome.verdict, &p.settings))
 }
