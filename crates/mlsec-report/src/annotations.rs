@@ -89,7 +89,9 @@ fn annotation(run: &Run, f: &Finding) -> String {
     let mut message = redact::redact_message(&f.message).into_owned();
     if let Some(p) = &f.package
         && let Some(fixed) = &p.fixed_version
+        && !message.contains(&format!("(fixed in {fixed})"))
     {
+        // trivy-wrapper's messages already end with it; other tools' do not.
         let _ = write!(message, " (fixed in {fixed})");
     }
     if let Some(l) = loc.filter(|l| !l.is_repo_file() && !l.uri.is_empty()) {
@@ -163,6 +165,28 @@ mod tests {
     fn sample_snapshot() {
         let out = render_file(&sample::sample(), options());
         insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn the_fixed_version_is_said_once_even_when_the_message_has_it() {
+        let mut file = sample::sample();
+        let mut fixed = None;
+        for run in &mut file.runs {
+            for f in &mut run.findings {
+                if let Some(v) = f.package.as_ref().and_then(|p| p.fixed_version.clone()) {
+                    f.message = format!("{} (fixed in {v})", f.message);
+                    fixed = Some(v);
+                }
+            }
+        }
+        let v = fixed.expect("the sample has a finding with a fixed version");
+        let out = render_file(&file, options());
+        let needle = format!("(fixed in {v})");
+        let lines: Vec<&str> = out.lines().filter(|l| l.contains(&needle)).collect();
+        assert!(!lines.is_empty(), "{out}");
+        for l in lines {
+            assert_eq!(l.matches(&needle).count(), 1, "{l}");
+        }
     }
 
     #[test]
