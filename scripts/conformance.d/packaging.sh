@@ -6,6 +6,15 @@ tools_dir="$root/.tools"
 actions=("$root/action.yml" "$root"/{scan,report,secret-scan,sbom,trivy,bandit,model-scan,fairness-gate,model-sign}/action.yml
   "$root"/tests/packaging/stand-ins/*/action.yml)
 workflows=("$root/examples/titanic/.github/workflows/mlsec.yml" "$root/tests/packaging/scan-example.yml" "$root/tests/packaging/scan-fork-pr.yml" "$root/tests/packaging/per-tool.yml" "$root/tests/packaging/fairness-sign.yml" "$root/tests/packaging/trivy.yml")
+# log_has LOG WANT...: every WANT occurs in LOG (fixed strings); else name the first missing one and
+# show the end of the log.
+log_has() {
+  local log=$1 want
+  shift
+  for want in "$@"; do
+    grep -qF -- "$want" "$log" || { echo "$(basename "$log") lacks: $want"; tail -40 "$log"; return 1; }
+  done
+}
 check "actions: generated files and docs/ci.md action reference are up to date" python3 "$root/scripts/gen-actions.py" --check
 check "actions: github-action.json (shared)" schema "$schemas/github-action.json" "${actions[@]}"
 check "actions: vendor.github-actions" "$tools_dir/venv/bin/check-jsonschema" --builtin-schema vendor.github-actions "${actions[@]}"
@@ -28,16 +37,13 @@ act_scan() {
     -P ubuntu-latest=-self-hosted --action-offline-mode \
     --env MLSEC_CARGO_PROFILE=dev --env "MLSEC_CARGO_TARGET_DIR=$CARGO_TARGET_DIR" \
     --env "PATH=$tools_dir/venv/bin:$PATH") >"$log" 2>&1 || { tail -30 "$log"; return 1; }
-  local want
-  for want in \
+  log_has "$log" \
     'scan-outputs outcome=failure sarif=mlsec-out/all.sarif findings=9 max=high' \
     '::error file=examples/titanic/.env,line=3' \
     '::warning file=examples/titanic/train.py,line=37' \
     'trivy        skipped  `trivy` not on PATH' \
     'mlsec failed: 2 findings at or above high' \
-    'Job succeeded'; do
-    grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; tail -30 "$log"; return 1; }
-  done
+    'Job succeeded' || return 1
 }
 check "act: the scan action on examples/titanic (outputs, annotations, summary, exit 1)" act_scan
 
@@ -66,11 +72,9 @@ gitlab_ci_local() {
   gitlab_build || return 1
   PATH="$tools_dir/venv/bin:$PATH" "$root/tests/packaging/gitlab-ci-local.sh" "$work" "$CARGO_TARGET_DIR/debug" push >"$work/run.log" 2>&1
   log="$work/run.log"
-  local want
-  for want in 'PASS  mlsec-secret-scan' 'PASS  mlsec-bandit' 'PASS  mlsec-trivy' 'PASS  mlsec-sbom' 'PASS  mlsec-model-scan' \
-    'FAIL  mlsec-report' 'mlsec gate: FAIL: 7 finding(s) at or above high' 'gitlab-ci-local exit 1'; do
-    grep -qF -- "$want" "$log" || { echo "gitlab-ci-local log lacks: $want"; tail -40 "$log"; return 1; }
-  done
+  log_has "$log" 'PASS  mlsec-secret-scan' 'PASS  mlsec-bandit' 'PASS  mlsec-trivy' 'PASS  mlsec-sbom' \
+    'PASS  mlsec-model-scan' 'FAIL  mlsec-report' 'mlsec gate: FAIL: 7 finding(s) at or above high' \
+    'gitlab-ci-local exit 1' || return 1
   # The include came from this checkout (nothing fetched); the gate stopped the later stages.
   ! grep -q 'downloaded' "$log" || { echo "an include was fetched"; return 1; }
   grep -q '^fairness-gate:' "$work/project/.gitlab-ci-local/expanded-gitlab-ci.yml" || { echo "not the example's pipeline"; return 1; }
@@ -93,12 +97,9 @@ gitlab_ci_local_fixed() {
   gitlab_build || return 1
   PATH="$tools_dir/venv/bin:$PATH" "$root/tests/packaging/gitlab-ci-local.sh" "$work" "$CARGO_TARGET_DIR/debug" fixed >"$work/run.log" 2>&1
   log="$work/run.log"
-  local want
-  for want in 'PASS  mlsec-report' 'mlsec gate: PASS: 7 finding(s), 0 at or above the threshold (high)' \
+  log_has "$log" 'PASS  mlsec-report' 'mlsec gate: PASS: 7 finding(s), 0 at or above the threshold (high)' \
     'PASS  fairness-gate' 'PASS  sign-model' 'PASS  deploy' 'verified models: 1 resources match' \
-    'deploy            > deploying the verified model' 'gitlab-ci-local exit 0'; do
-    grep -qF -- "$want" "$log" || { echo "gitlab-ci-local log lacks: $want"; tail -40 "$log"; return 1; }
-  done
+    'deploy            > deploying the verified model' 'gitlab-ci-local exit 0' || return 1
   ! grep -q 'mlsec-trivy' "$log" || { echo "mlsec-trivy ran despite MLSEC_TRIVY_DISABLED"; return 1; }
   [ -f "$work/project/.gitlab-ci-local/artifacts/sign-model/model.sig" ] || { echo "no signature artifact"; return 1; }
   # Without someone starting it, the manual deploy does not run.
@@ -141,14 +142,11 @@ act_fork_pr() {
     -W tests/packaging/scan-fork-pr.yml -P ubuntu-latest=-self-hosted --action-offline-mode \
     --env MLSEC_CARGO_PROFILE=dev --env "MLSEC_CARGO_TARGET_DIR=$CARGO_TARGET_DIR" \
     --env GITHUB_REPOSITORY=mlsec-dev/mlsec --env "PATH=$tools_dir/venv/bin:$PATH") >"$log" 2>&1 || { tail -30 "$log"; return 1; }
-  local want
-  for want in \
+  log_has "$log" \
     'this pull request comes from a fork (someone/mlsec-fork), so its GITHUB_TOKEN is read-only' \
     'scan-outputs outcome=failure sarif=mlsec-out/all.sarif findings=9 max=high' \
     'mlsec publish: step summary appended' \
-    'Job succeeded'; do
-    grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; tail -30 "$log"; return 1; }
-  done
+    'Job succeeded' || return 1
   # The annotations come once (from mlsec publish's degraded path), not twice.
   [ "$(grep -cF '::error file=examples/titanic/.env,line=3' "$log")" -eq 1 ] || { echo "annotation count is not 1"; return 1; }
 }
@@ -202,8 +200,8 @@ act_example_push() {
   local w="$out/act-example-push" rc=0
   "$root/tests/packaging/act-example.sh" "$w" push || rc=$?
   [ "$rc" -eq 1 ] || { echo "act exit $rc, expected 1 (the scan and fairness jobs fail)"; tail -30 "$w/act.log"; return 1; }
-  local log="$w/act.log" want
-  for want in \
+  local log="$w/act.log"
+  log_has "$log" \
     '[mlsec/scan    ]   | mlsec found 9 finding(s), the most severe is high' \
     '[mlsec/scan    ]   | mlsec publish: check run "mlsec" (failure) with 9 annotation(s) in 1 request(s)' \
     '[mlsec/scan    ]   | mlsec publish: SARIF mlsec/secret-scan/./ uploaded' \
@@ -213,9 +211,7 @@ act_example_push() {
     "[mlsec/scan    ] 🏁  Job failed" \
     '[mlsec/fairness]   ❗  ::error file=data/predictions.csv,title=mlsec fairness-gate%3A demographic-parity-ratio (high)::demographic_parity_ratio for sex is 0.0000' \
     '[mlsec/fairness]   ⚙  ::set-output:: max-severity=high' \
-    '[mlsec/fairness] exit status 1'; do
-    grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; tail -40 "$log"; return 1; }
-  done
+    '[mlsec/fairness] exit status 1' || return 1
   # The gates failed: nothing is signed or deployed.
   ! grep -qE '^\[mlsec/(sign|deploy)' "$log" || { echo "sign/deploy ran although the gates failed"; return 1; }
   # What GitHub received: one check run with the 9 annotations (repo-root paths), SARIF per tool.
@@ -232,16 +228,14 @@ act_example_fork_pr() {
   local w="$out/act-example-fork-pr" rc=0
   "$root/tests/packaging/act-example.sh" "$w" fork-pr || rc=$?
   [ "$rc" -eq 1 ] || { echo "act exit $rc, expected 1"; tail -30 "$w/act.log"; return 1; }
-  local log="$w/act.log" want
-  for want in \
+  local log="$w/act.log"
+  log_has "$log" \
     'this pull request comes from a fork (someone/mlsec-fork), so its GITHUB_TOKEN is read-only' \
     '[mlsec/scan    ]   ❗  ::error file=.env,line=3' \
     '[mlsec/scan    ]   | mlsec publish: step summary appended' \
     '[mlsec/scan    ]   ⚙  Summary - <!-- mlsec-report -->' \
     '[mlsec/scan    ]   | mlsec found 9 finding(s), the most severe is high' \
-    '[mlsec/scan    ] exit status 1'; do
-    grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; tail -40 "$log"; return 1; }
-  done
+    '[mlsec/scan    ] exit status 1' || return 1
   # Degraded: not one API request.
   [ ! -s "$w/api.jsonl" ] || { echo "API requests on a fork PR:"; cat "$w/api.jsonl"; return 1; }
   ! grep -qE '^\[mlsec/(sign|deploy)' "$log" || { echo "sign/deploy ran on a pull request"; return 1; }
@@ -251,8 +245,8 @@ act_example_fixed() {
   local w="$out/act-example-fixed" rc=0
   "$root/tests/packaging/act-example.sh" "$w" fixed || rc=$?
   [ "$rc" -eq 0 ] || { echo "act exit $rc, expected 0"; grep -E 'Failure|exit status|error' "$w/act.log" | head -20; tail -30 "$w/act.log"; return 1; }
-  local log="$w/act.log" want
-  for want in \
+  local log="$w/act.log"
+  log_has "$log" \
     '[mlsec/scan    ]   | mlsec found 7 finding(s), the most severe is medium' \
     '[mlsec/scan    ]   | mlsec publish: check run "mlsec" (success)' \
     '[mlsec/fairness] 🏁  Job succeeded' \
@@ -261,8 +255,6 @@ act_example_fixed() {
     '[mlsec/deploy  ]   ✅  Success - Main actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093' \
     '[mlsec/deploy  ]   | verified models: 1 resources match' \
     '[mlsec/deploy  ]   | deploying the verified model' \
-    '[mlsec/deploy  ] 🏁  Job succeeded'; do
-    grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; tail -40 "$log"; return 1; }
-  done
+    '[mlsec/deploy  ] 🏁  Job succeeded' || return 1
 }
 check "act: the example's workflow after the fixes (gates pass; sign, upload, download, verify, deploy)" act_example_fixed
