@@ -232,7 +232,7 @@ pub fn scan_file(path: &Path, settings: &Settings) -> io::Result<Option<FileRepo
     let fmt = match formats::sniff(&head, len, &name) {
         Some(f) => f,
         // A zip with data prepended (self-extracting style) is found by its end record.
-        None if has_zip_end_record(&mut file, len)? => Format::Zip,
+        None if model_format::has_zip_end_record(&mut file, len)? => Format::Zip,
         None => return Ok(None),
     };
     let mut ctx = formats::Ctx {
@@ -268,23 +268,6 @@ pub fn scan_file(path: &Path, settings: &Settings) -> io::Result<Option<FileRepo
     let mut seen = std::collections::HashSet::new();
     issues.retain(|i| seen.insert((i.check, i.entry.clone(), i.subject.clone())));
     Ok(Some(FileReport { path: path.to_string_lossy().into_owned(), formats: ctx.formats, bytes: len, issues }))
-}
-
-/// Whether the last 64 KiB of the file hold a zip end-of-central-directory record.
-fn has_zip_end_record(file: &mut std::fs::File, len: u64) -> io::Result<bool> {
-    use std::io::{Seek, SeekFrom};
-    if len < 22 {
-        return Ok(false);
-    }
-    let tail_len = len.min((64 << 10) + 22);
-    file.seek(SeekFrom::Start(len - tail_len))?;
-    let mut tail = Vec::new();
-    file.take(tail_len).read_to_end(&mut tail)?;
-    // The record (22 bytes + its comment) must end exactly at the end of the file.
-    Ok((0..tail.len().saturating_sub(21)).any(|p| {
-        tail[p..].starts_with(b"PK\x05\x06")
-            && usize::from(u16::from_le_bytes([tail[p + 20], tail[p + 21]])) == tail.len() - p - 22
-    }))
 }
 
 /// Scan the settings' paths (directories walked; every file sniffed by content).

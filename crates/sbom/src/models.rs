@@ -2,9 +2,10 @@
 //! unpickled), hashed with a streamed SHA-256 (flat memory whatever the size).
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::Path;
 
+use model_format::{Format, ZipKind};
 use sha2::{Digest, Sha256};
 
 /// Serialisation format of a model file.
@@ -16,6 +17,8 @@ pub enum ModelFormat {
     Gguf,
     /// ONNX protobuf.
     Onnx,
+    /// TensorFlow SavedModel protobuf (`saved_model.pb`).
+    SavedModel,
     /// PyTorch zip archive (`*/data.pkl` inside; a pickle).
     PytorchZip,
     /// A raw pickle stream (legacy `torch.save`, joblib, `pickle.dump`).
@@ -35,6 +38,7 @@ impl ModelFormat {
             ModelFormat::Safetensors => "safetensors",
             ModelFormat::Gguf => "gguf",
             ModelFormat::Onnx => "onnx",
+            ModelFormat::SavedModel => "saved-model",
             ModelFormat::PytorchZip => "pytorch-zip",
             ModelFormat::Pickle => "pickle",
             ModelFormat::Hdf5 => "hdf5",
@@ -67,6 +71,7 @@ const CANDIDATE_EXT: &[&str] = &[
     "safetensors",
     "gguf",
     "onnx",
+    "pb",
     "pt",
     "pth",
     "bin",
@@ -88,86 +93,39 @@ pub fn is_candidate(rel: &str) -> bool {
     name.rsplit_once('.').is_some_and(|(_, ext)| CANDIDATE_EXT.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
-/// Names of the entries of a zip archive, read from its central directory (at most 10,000;
-/// nothing is decompressed). Hand-written: only the names are needed, and a zip crate would
-/// bring decompression code we must not run on untrusted archives anyway.
-fn zip_names(f: &mut File, size: u64) -> Option<Vec<String>> {
-    let tail_len = size.min(65_557);
-    f.seek(SeekFrom::Start(size - tail_len)).ok()?;
-    let mut tail = vec![0u8; usize::try_from(tail_len).ok()?];
-    f.read_exact(&mut tail).ok()?;
-    let eocd = tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
-    let rec = tail.get(eocd..eocd + 22)?;
-    let entries = u16::from_le_bytes([rec[10], rec[11]]).min(10_000);
-    let cd_size = u32::from_le_bytes([rec[12], rec[13], rec[14], rec[15]]);
-    let cd_off = u32::from_le_bytes([rec[16], rec[17], rec[18], rec[19]]);
-    if u64::from(cd_off) + u64::from(cd_size) > size || cd_size > 64 * 1024 * 1024 {
-        return None;
-    }
-    f.seek(SeekFrom::Start(u64::from(cd_off))).ok()?;
-    let mut cd = vec![0u8; cd_size as usize];
-    f.read_exact(&mut cd).ok()?;
-    let mut names = Vec::new();
-    let mut i = 0usize;
-    for _ in 0..entries {
-        let h = cd.get(i..i + 46)?;
-        if &h[..4] != b"PK\x01\x02" {
-            break;
-        }
-        let n = usize::from(u16::from_le_bytes([h[28], h[29]]));
-        let extra = usize::from(u16::from_le_bytes([h[30], h[31]]));
-        let comment = usize::from(u16::from_le_bytes([h[32], h[33]]));
-        names.push(String::from_utf8_lossy(cd.get(i + 46..i + 46 + n)?).into_owned());
-        i += 46 + n + extra + comment;
-    }
-    Some(names)
-}
-
-/// Detect the format of the file at `path` from its first bytes (and a zip's entry names).
+/// Detect the format of the file at `path` by content, with the workspace's one sniffer
+/// ([`model_format::sniff_content`]: a name alone never makes a model here) and, for a zip, the
+/// names in its central directory.
 pub fn sniff(path: &Path, rel: &str) -> std::io::Result<Option<ModelFormat>> {
     let mut f = File::open(path)?;
     let size = f.metadata()?.len();
-    let mut head = [0u8; 16];
-    let n = f.read(&mut head)?;
-    let head = &head[..n];
-    let ext = rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    if head.starts_with(b"GGUF") {
-        return Ok(Some(ModelFormat::Gguf));
-    }
-    if head.starts_with(b"\x89HDF\r\n\x1a\n") {
-        return Ok(Some(ModelFormat::Hdf5));
-    }
-    if head.starts_with(b"\x93NUMPY") {
-        return Ok(Some(ModelFormat::Numpy));
-    }
-    if n >= 9 {
-        let len = u64::from_le_bytes([head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7]]);
-        if head[8] == b'{' && len >= 2 && len.saturating_add(8) <= size {
-            return Ok(Some(ModelFormat::Safetensors));
-        }
-    }
-    if head.starts_with(b"PK\x03\x04") {
-        let names = zip_names(&mut f, size).unwrap_or_default();
-        if names.iter().any(|n| n == "data.pkl" || n.ends_with("/data.pkl")) {
-            return Ok(Some(ModelFormat::PytorchZip));
-        }
-        if names.iter().any(|n| n == "config.json") && names.iter().any(|n| n.ends_with(".h5")) {
-            return Ok(Some(ModelFormat::KerasZip));
-        }
-        if !names.is_empty() && names.iter().all(|n| n.ends_with(".npy")) {
-            return Ok(Some(ModelFormat::Numpy));
-        }
-        return Ok(None);
-    }
-    // Pickle protocol 2-5 starts with PROTO (0x80) and the protocol number.
-    if n >= 2 && head[0] == 0x80 && (2..=5).contains(&head[1]) {
-        return Ok(Some(ModelFormat::Pickle));
-    }
-    // ONNX ModelProto: field 1 (ir_version, varint) first. Weak alone, so only with .onnx.
-    if ext == "onnx" && n >= 2 && head[0] == 0x08 && head[1] > 0 && head[1] < 0x40 {
-        return Ok(Some(ModelFormat::Onnx));
-    }
-    Ok(None)
+    let mut head = Vec::with_capacity(model_format::HEAD_LEN);
+    (&mut f).take(model_format::HEAD_LEN as u64).read_to_end(&mut head)?;
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let format = match model_format::sniff_content(&head, size, name) {
+        Some(format) => format,
+        // A zip with data prepended is found by its end record.
+        None if model_format::has_zip_end_record(&mut f, size)? => Format::Zip,
+        None => return Ok(None),
+    };
+    Ok(match format {
+        Format::Safetensors => Some(ModelFormat::Safetensors),
+        Format::Gguf => Some(ModelFormat::Gguf),
+        Format::Onnx => Some(ModelFormat::Onnx),
+        Format::SavedModel => Some(ModelFormat::SavedModel),
+        Format::Pickle => Some(ModelFormat::Pickle),
+        Format::Hdf5 => Some(ModelFormat::Hdf5),
+        Format::Npy => Some(ModelFormat::Numpy),
+        Format::Zip => match model_format::zip_kind(&model_format::zip_entry_names(&mut f, size).unwrap_or_default()) {
+            ZipKind::PyTorch => Some(ModelFormat::PytorchZip),
+            ZipKind::Keras => Some(ModelFormat::KerasZip),
+            ZipKind::Npz => Some(ModelFormat::Numpy),
+            ZipKind::Other => None,
+        },
+        // A tar, a compressed stream or a JSON config may hold anything: what is inside is
+        // model-scan's to open, not the inventory's.
+        Format::Tar | Format::Compressed(_) | Format::KerasConfig => None,
+    })
 }
 
 /// Streamed SHA-256 (64 KiB buffer) and size.
@@ -197,43 +155,7 @@ pub fn detect(path: &Path, rel: &str) -> std::io::Result<Option<ModelFile>> {
 /// Test helpers: build small model files of every format.
 #[cfg(test)]
 pub(crate) mod testdata {
-    /// A stored (uncompressed) zip with the given entries; CRCs are left zero (never checked here).
-    pub(crate) fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut central = Vec::new();
-        for (name, data) in entries {
-            let off = u32::try_from(out.len()).unwrap_or(0);
-            let len = u32::try_from(data.len()).unwrap_or(0);
-            let nlen = u16::try_from(name.len()).unwrap_or(0);
-            out.extend_from_slice(b"PK\x03\x04");
-            out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            out.extend_from_slice(&len.to_le_bytes());
-            out.extend_from_slice(&len.to_le_bytes());
-            out.extend_from_slice(&nlen.to_le_bytes());
-            out.extend_from_slice(&[0, 0]);
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(data);
-            central.extend_from_slice(b"PK\x01\x02");
-            central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            central.extend_from_slice(&len.to_le_bytes());
-            central.extend_from_slice(&len.to_le_bytes());
-            central.extend_from_slice(&nlen.to_le_bytes());
-            central.extend_from_slice(&[0; 12]);
-            central.extend_from_slice(&off.to_le_bytes());
-            central.extend_from_slice(name.as_bytes());
-        }
-        let cd_off = u32::try_from(out.len()).unwrap_or(0);
-        let cd_len = u32::try_from(central.len()).unwrap_or(0);
-        let count = u16::try_from(entries.len()).unwrap_or(0);
-        out.extend_from_slice(&central);
-        out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-        out.extend_from_slice(&count.to_le_bytes());
-        out.extend_from_slice(&count.to_le_bytes());
-        out.extend_from_slice(&cd_len.to_le_bytes());
-        out.extend_from_slice(&cd_off.to_le_bytes());
-        out.extend_from_slice(&[0, 0]);
-        out
-    }
+    pub(crate) use model_format::testdata::stored_zip as zip;
 
     /// `(file name, bytes, expected format name or None)` for every format.
     pub(crate) fn files() -> Vec<(&'static str, Vec<u8>, Option<&'static str>)> {
@@ -292,6 +214,32 @@ mod tests {
         let q = dir.path().join("weights.bin");
         std::fs::write(&q, st).unwrap();
         assert_eq!(detect(&q, "weights.bin").unwrap().map(|m| m.format), Some(ModelFormat::Safetensors));
+    }
+
+    /// Formats the shared sniffer (`model_format`) brought from model-scan's: a TF SavedModel, a
+    /// pickle with PROTO 0/1, a zip with data prepended (found by its end record), an empty
+    /// safetensors header; and a pickle named `.onnx` is a pickle.
+    #[test]
+    fn formats_from_the_shared_sniffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let torch = testdata::zip(&[("archive/data.pkl", b"\x80\x02}q\x00.")]);
+        let sfx = [b"#!/bin/sh\nexit 0\n".as_slice(), &torch].concat();
+        let cases: [(&str, &[u8], Option<ModelFormat>); 6] = [
+            ("export/saved_model.pb", b"\x08\x01\x12\x05\x0a\x03abc", Some(ModelFormat::SavedModel)),
+            ("proto1.pkl", b"\x80\x01K\x01.", Some(ModelFormat::Pickle)),
+            ("model.bin", &sfx, Some(ModelFormat::PytorchZip)),
+            ("empty.safetensors", b"\x02\0\0\0\0\0\0\0{}", Some(ModelFormat::Safetensors)),
+            ("fake.onnx", b"\x80\x04K\x01.", Some(ModelFormat::Pickle)),
+            ("frozen.pb", b"\x0a\x03abc", None),
+        ];
+        for (rel, bytes, want) in cases {
+            let p = dir.path().join(rel.replace('/', "_"));
+            std::fs::write(&p, bytes).unwrap();
+            assert!(is_candidate(rel), "{rel}");
+            assert_eq!(detect(&p, rel).unwrap().map(|m| m.format), want, "{rel}");
+        }
+        assert_eq!(ModelFormat::SavedModel.as_str(), "saved-model");
+        assert!(!ModelFormat::SavedModel.is_pickle());
     }
 
     #[test]

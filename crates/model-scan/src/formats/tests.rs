@@ -151,6 +151,21 @@ fn safetensors_header_validation() {
     assert_eq!(checks(&scan(&huge, "m.safetensors")), vec![Check::MalformedHeader]);
 }
 
+/// Headers the shared sniffer (`model_format`) brought from sbom's: any JSON object start, not
+/// only `{"` (an empty `{}` header, pretty-printed JSON). Both are scanned and validated.
+#[test]
+fn safetensors_with_an_empty_or_spaced_header() {
+    let empty = [2u64.to_le_bytes().as_slice(), b"{}"].concat();
+    assert_eq!(sniff(&empty, empty.len() as u64, "empty.bin"), Some(Format::Safetensors));
+    assert!(scan(&empty, "empty.bin").is_empty());
+    let spaced = r#"{ "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 9]} }"#;
+    let mut bad = (spaced.len() as u64).to_le_bytes().to_vec();
+    bad.extend(spaced.as_bytes());
+    bad.extend([0u8; 9]);
+    assert_eq!(sniff(&bad[..bad.len().min(512)], bad.len() as u64, "w.bin"), Some(Format::Safetensors));
+    assert_eq!(checks(&scan(&bad, "w.bin")), vec![Check::MalformedHeader]);
+}
+
 #[test]
 fn gguf_header_validation() {
     fn gguf(version: u32, tensors: u64, kvs: u64, rest: &[u8]) -> Vec<u8> {
