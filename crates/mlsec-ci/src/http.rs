@@ -100,9 +100,16 @@ impl Http {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| PublishError::Context {
-                message: format!("cannot build the HTTP client: {e}"),
-                hint: "this is a bug in mlsec; please report it".to_owned(),
+            .map_err(|e| {
+                let message = format!("cannot build the HTTP client: {}", chain(&e));
+                // TLS trusts the system's roots (rustls-platform-verifier): an image without them
+                // (no ca-certificates package) fails here, before any request.
+                let hint = if message.contains("CA certificates") {
+                    "install the system's CA certificates (the ca-certificates package), or point SSL_CERT_FILE at a PEM bundle"
+                } else {
+                    "this is a bug in mlsec; please report it"
+                };
+                PublishError::Context { message, hint: hint.to_owned() }
             })?;
         Ok(Http { client, base: base.trim_end_matches('/').to_owned(), retry })
     }
@@ -175,6 +182,17 @@ fn read(resp: Response) -> reqwest::Result<Reply> {
     let headers = resp.headers().clone();
     let body = resp.text()?;
     Ok(Reply { status, headers, body })
+}
+
+/// An error and its sources, `: `-joined (reqwest's own message is only "builder error").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    s
 }
 
 fn without_url(e: &reqwest::Error) -> String {

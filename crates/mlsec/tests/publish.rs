@@ -101,6 +101,26 @@ fn a_failed_publish_is_exit_2_but_the_report_is_on_disk_and_the_verdict_shown() 
     assert!(d.path().join("mlsec-out/report.md").is_file());
 }
 
+/// TLS trusts the system's CA roots (reqwest 0.13 + rustls-platform-verifier): without any, the
+/// client cannot be built; that is exit 2 with a hint to install them, and nothing is sent.
+#[test]
+fn no_system_ca_certificates_is_exit_2_with_a_hint() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("empty.pem"), "").unwrap();
+    let server = Server::start(|_, _| json(201, j!({"id": 1})));
+    mlsec(d.path(), &server.url, false)
+        .env("SSL_CERT_FILE", d.path().join("empty.pem"))
+        .env_remove("SSL_CERT_DIR")
+        .arg("publish")
+        .args(examples())
+        .assert()
+        .code(2)
+        .stderr(contains("No CA certificates were loaded from the system"))
+        .stderr(contains("hint: install the system's CA certificates"))
+        .stderr(predicates::str::contains("ghs_cli_token").not());
+    assert!(server.requests().is_empty());
+}
+
 #[test]
 fn fork_pr_prints_annotations_and_sends_nothing() {
     let d = tempfile::tempdir().unwrap();
