@@ -41,6 +41,10 @@ check "fairness: adult Parquet (gzip; string labels, score threshold, sex x race
   fair_oracle_pq gzip adult-pq "$out/fairness/adult.csv" sex -- \
     --label income --pos-label '>50K' --score score --threshold 0.5 --sensitive sex race --intersect sex,race \
     --privileged sex=Male
+check "fairness: titanic Parquet (brotli; weighted, missing Embarked grouped) = fairlearn + aif360" \
+  fair_oracle_pq brotli titanic-br-pq "$out/fairness/titanic.csv" Sex --missing group -- \
+    --label Survived --prediction pred --sensitive Sex Pclass Embarked --intersect Sex,Pclass \
+    --weight weight --privileged Sex=female
 check "fairness: adult Parquet (lz4; weighted to_overall) = fairlearn + aif360" \
   fair_oracle_pq lz4 adult-w-pq "$out/fairness/adult.csv" race -- \
     --label income --pos-label '>50K' --score score --threshold 0.5 --sensitive race --weight weight --method to_overall \

@@ -715,7 +715,7 @@ fn count_careful(spec: &InputSpec) -> Result<Counts, FairnessError> {
 }
 
 /// Bytes per chunk handed to a worker.
-const CHUNK: usize = 1 << 22;
+const CHUNK: usize = 1 << 20;
 
 /// Reads from `r` until `buf` holds at least `target` bytes or the input ends; true at end of input.
 fn fill(r: &mut impl Read, buf: &mut Vec<u8>, target: usize) -> std::io::Result<bool> {
@@ -864,11 +864,125 @@ fn zero_bytes(x: u64) -> u64 {
     !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
+/// Packs the high bit of each byte of `m` (as [`zero_bytes`] leaves them) into the low 8 bits, byte
+/// `k` to bit `k` (one multiply: the partial products land on distinct bits, so nothing carries).
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+#[inline(always)]
+fn gather(m: u64) -> u64 {
+    ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// Bitmasks of the separators (`,` or `\n`) and of the newlines among the 64 bytes of `buf` from
+/// `base` (bit `j` is byte `base + j`; bytes past the end are neither).
+#[inline(always)]
+fn block_masks(buf: &[u8], base: usize) -> (u64, u64) {
+    match buf.get(base..base + 64).and_then(|b| <&[u8; 64]>::try_from(b).ok()) {
+        Some(block) => masks64(block),
+        None => {
+            let (mut sep, mut nl) = (0u64, 0u64);
+            for (j, &b) in buf.get(base..).unwrap_or(&[]).iter().enumerate() {
+                sep |= u64::from(b == b',' || b == b'\n') << j;
+                nl |= u64::from(b == b'\n') << j;
+            }
+            (sep, nl)
+        }
+    }
+}
+
+/// [`block_masks`] of a whole block: SSE2 compares and byte masks, 16 bytes at a time (safe
+/// wrappers from `safe_arch`; SSE2 is part of every x86_64 CPU).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn masks64(block: &[u8; 64]) -> (u64, u64) {
+    use safe_arch::{bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+    let comma = set_splat_i8_m128i(b',' as i8);
+    let newline = set_splat_i8_m128i(b'\n' as i8);
+    let (mut sep, mut nl) = (0u64, 0u64);
+    for (j, part) in block.chunks_exact(16).enumerate() {
+        let Ok(part) = <&[u8; 16]>::try_from(part) else { continue };
+        let v = load_unaligned_m128i(part);
+        let n = cmp_eq_mask_i8_m128i(v, newline);
+        let c = cmp_eq_mask_i8_m128i(v, comma);
+        sep |= u64::from(move_mask_i8_m128i(bitor_m128i(n, c)) as u16) << (16 * j);
+        nl |= u64::from(move_mask_i8_m128i(n) as u16) << (16 * j);
+    }
+    (sep, nl)
+}
+
+/// [`block_masks`] of a whole block where SSE2 is not available.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+fn masks64(block: &[u8; 64]) -> (u64, u64) {
+    masks64_swar(block)
+}
+
+/// [`block_masks`] of a whole block, portable: 8 bytes at a time (SWAR). On x86_64 only the tests
+/// use it (to check the SSE2 version against it).
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+#[inline(always)]
+fn masks64_swar(block: &[u8; 64]) -> (u64, u64) {
+    const COMMA: u64 = 0x2c2c_2c2c_2c2c_2c2c;
+    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let (mut sep, mut nl) = (0u64, 0u64);
+    for (j, c) in block.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        let n = zero_bytes(x ^ NL);
+        sep |= gather(n | zero_bytes(x ^ COMMA)) << (8 * j);
+        nl |= gather(n) << (8 * j);
+    }
+    (sep, nl)
+}
+
+/// `score >= t` for a plain decimal score (`digits[.digits]`, at most 8 bytes) given as its bytes
+/// `x` (little endian, zero padded) and length; `None` for any other text (the caller then uses
+/// [`score_value`]). The same verdict as [`score_passes`], without a loop over the bytes: the dot
+/// is found and removed, the digits checked and converted eight at a time (SWAR).
+#[inline(always)]
+fn score8(x: u64, len: usize, cut: &[u64; 16]) -> Option<bool> {
+    const DOT: u64 = 0x2e2e_2e2e_2e2e_2e2e;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    if len == 0 || len > 8 {
+        return None;
+    }
+    let low = |k: usize| if k >= 8 { u64::MAX } else { (1u64 << (8 * k)) - 1 };
+    // Padding bytes are 0, never a dot.
+    let dots = zero_bytes(x ^ DOT);
+    // (Not `count_ones`: baseline x86_64 has no popcnt instruction.)
+    let (digits, n, frac) = if dots == 0 {
+        (x, len, 0)
+    } else if dots & (dots - 1) == 0 {
+        let d = (dots.trailing_zeros() / 8) as usize;
+        ((x & low(d)) | ((x >> 8) & !low(d)), len - 1, len - 1 - d)
+    } else {
+        return None;
+    };
+    if n == 0 {
+        return None;
+    }
+    // The n digits moved to the top bytes (the least significant end), '0' above them.
+    let y = (digits << (8 * (8 - n))) | (ZEROS & low(8 - n));
+    // Every byte an ASCII digit.
+    if (y & 0xf0f0_f0f0_f0f0_f0f0) | (((y.wrapping_add(0x0606_0606_0606_0606)) & 0xf0f0_f0f0_f0f0_f0f0) >> 4)
+        != 0x3333_3333_3333_3333
+    {
+        return None;
+    }
+    // Eight digits to an integer, first byte most significant.
+    let v = y - ZEROS;
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    let v = ((v & 0x0000_00ff_0000_00ff)
+        .wrapping_mul(100 + (1_000_000 << 32))
+        .wrapping_add(((v >> 16) & 0x0000_00ff_0000_00ff).wrapping_mul(1 + (10_000 << 32))))
+        >> 32;
+    Some(v >= cut[frac])
+}
+
 /// Counts every row of a chunk of whole lines (no quotes, no CR: checked by the reader).
 ///
-/// Hand-written scanner (SWAR over 8 bytes at a time, safe code) because the separators are dense
-/// (a field every few bytes) and the csv crate's general state machine was the hot spot.
-#[allow(unused_assignments)] // the final `end_line!` resets state that is not read again
+/// Hand-written scanner (safe code) because the separators are dense (a field every few bytes) and
+/// the csv crate's general state machine was the hot spot: separator positions come 64 bytes at a
+/// time as bitmasks (SWAR), and each row takes exactly `ncols` of them (a loop the branch predictor
+/// learns), checking that only the last one is a newline (else the row is ragged: fall back).
 fn parse_chunk(
     buf: &[u8],
     spec: &InputSpec,
@@ -877,75 +991,111 @@ fn parse_chunk(
     acc: &mut Acc,
     spans: &mut [(usize, usize)],
 ) -> Result<(), Fallback> {
-    const COMMA: u64 = 0x2c2c_2c2c_2c2c_2c2c;
-    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
     let n = cols.ncols;
-    let mut field = 0usize;
+    let len = buf.len();
+    let mut base = 0usize;
+    let (mut sep, mut nl) = block_masks(buf, 0);
     let mut start = 0usize;
-    let mut line_start = 0usize;
-    macro_rules! end_line {
-        ($p:expr) => {{
-            let p = $p;
-            if field < n {
-                spans[field] = (start, p);
-            }
-            if p > line_start {
-                if field + 1 != n {
-                    return Err(Fallback);
+    // Values of up to 8 bytes packed by one unaligned load and a mask (branch-free, unlike a loop
+    // over a value of random length), when 8 bytes remain in the chunk.
+    let packed = |(s, e): (usize, usize)| -> Option<u64> {
+        let len = e - s;
+        let w = buf.get(s..s + 8)?;
+        if len > 8 {
+            return None;
+        }
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        Some(if len == 8 { x } else { x & ((1u64 << (8 * len)) - 1) })
+    };
+    // Per sensitive column: 64 slots of (packed value, length, id); length 0 never matches a value
+    // that takes this path (empty values do not).
+    let mut caches = vec![[(0u64, 0u8, 0u32); 64]; cols.sens.len()];
+    'rows: while start < len {
+        let line_start = start;
+        for (f, span) in spans.iter_mut().enumerate().take(n) {
+            while sep == 0 {
+                base += 64;
+                if base >= len {
+                    break;
                 }
-                let sp: &[(usize, usize)] = spans;
-                // Sensitive values of up to 8 bytes packed by one unaligned load and a mask (branch-free,
-                // unlike a loop over a value of random length), when 8 bytes remain in the chunk.
-                let packed = |i: usize| {
-                    let (s, e) = sp[i];
-                    let len = e - s;
-                    let w = buf.get(s..s + 8)?;
-                    if len > 8 {
-                        return None;
-                    }
-                    let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-                    Some(if len == 8 { x } else { x & ((1u64 << (8 * len)) - 1) })
-                };
-                decode_row(spec, cols, pos, acc, |i| &buf[sp[i].0..sp[i].1], packed).map_err(|_| Fallback)?;
+                (sep, nl) = block_masks(buf, base);
             }
-            field = 0;
-            start = p + 1;
-            line_start = p + 1;
-        }};
-    }
-    macro_rules! hit {
-        ($p:expr) => {{
-            let p = $p;
-            if buf[p] == b',' {
-                if field < n {
-                    spans[field] = (start, p);
-                }
-                field += 1;
-                start = p + 1;
+            // No separator left: the chunk's last line has no newline (the end of the file).
+            let (p, at_nl) = if sep == 0 {
+                (len, true)
             } else {
-                end_line!(p);
+                let t = sep.trailing_zeros();
+                sep &= sep - 1;
+                (base + t as usize, (nl >> t) & 1 == 1)
+            };
+            *span = (start, p);
+            start = p + 1;
+            if at_nl != (f + 1 == n) {
+                if f == 0 && at_nl && p == line_start {
+                    // An empty line (skipped, as the csv crate does).
+                    continue 'rows;
+                }
+                return Err(Fallback);
             }
-        }};
-    }
-    let mut i = 0usize;
-    for c in buf.chunks_exact(8) {
-        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        let mut m = zero_bytes(x ^ COMMA) | zero_bytes(x ^ NL);
-        while m != 0 {
-            hit!(i + (m.trailing_zeros() >> 3) as usize);
-            m &= m - 1;
         }
-        i += 8;
-    }
-    for p in i..buf.len() {
-        if buf[p] == b',' || buf[p] == b'\n' {
-            hit!(p);
+        let sp: &[(usize, usize)] = spans;
+        if cols.weight.is_none() {
+            // The common shape (no weight), with a score judged by `score8`.
+            let lv = &buf[sp[cols.label].0..sp[cols.label].1];
+            let y = label_value(lv, pos, "").map_err(|_| Fallback)?;
+            let ps = sp[cols.pred];
+            let p = match cols.threshold {
+                Some(t) => match packed(ps).and_then(|x| score8(x, ps.1 - ps.0, &cols.cut)) {
+                    Some(p) => p,
+                    None => score_value(&buf[ps.0..ps.1], t, &cols.cut).map_err(|_| Fallback)?,
+                },
+                None => label_value(&buf[ps.0..ps.1], pos, "").map_err(|_| Fallback)?,
+            };
+            acc.rows_read += 1;
+            // Group ids through a small direct-mapped cache per column (packed value -> id), in
+            // front of the interner; an empty value takes the general path (the missing policy).
+            let mut general = false;
+            for (k, cache) in caches.iter_mut().enumerate() {
+                let s = sp[cols.sens[k]];
+                let (Some(x), false) = (packed(s), s.0 == s.1) else {
+                    general = true;
+                    break;
+                };
+                let len = (s.1 - s.0) as u8;
+                let slot = &mut cache[(x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize];
+                acc.ids[k] = if slot.0 == x && slot.1 == len {
+                    slot.2
+                } else {
+                    let id = acc.interners[k].id_packed(&buf[s.0..s.1], Some(x));
+                    *slot = (x, len, id);
+                    id
+                };
+            }
+            if general {
+                acc.rows_read -= 1;
+                slow_row(buf, sp, spec, cols, pos, acc)?;
+            } else {
+                acc.add(cols, y, p, 1.0);
+            }
+        } else {
+            slow_row(buf, sp, spec, cols, pos, acc)?;
         }
-    }
-    if line_start < buf.len() {
-        end_line!(buf.len());
     }
     Ok(())
+}
+
+/// A row of [`parse_chunk`] outside its common shape (a weight column, an empty sensitive value),
+/// decoded by the general [`decode_row`] (kept out of line so that the hot loop keeps its registers).
+#[inline(never)]
+fn slow_row(
+    buf: &[u8],
+    sp: &[(usize, usize)],
+    spec: &InputSpec,
+    cols: &Cols,
+    pos: Option<&[u8]>,
+    acc: &mut Acc,
+) -> Result<(), Fallback> {
+    decode_row(spec, cols, pos, acc, |i| &buf[sp[i].0..sp[i].1], |_| None).map_err(|_| Fallback)
 }
 
 /// Turns interned counts into the sorted, named result.
@@ -1135,6 +1285,67 @@ mod tests {
         let careful = count_with(&sp, Reader::Careful).expect_err("missing value").to_string();
         assert_eq!(auto, careful);
         assert!(auto.contains("column `a`: sensitive value is missing"), "{auto}");
+    }
+
+    #[test]
+    fn separator_masks_equal_a_byte_loop() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2_000 {
+            let mut block = [0u8; 64];
+            for b in &mut block {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = [b',', b'\n', b'a', b'0', b'.', 0x8a, 0xac, b'"'][(x % 8) as usize];
+            }
+            let (mut sep, mut nl) = (0u64, 0u64);
+            for (j, &b) in block.iter().enumerate() {
+                sep |= u64::from(b == b',' || b == b'\n') << j;
+                nl |= u64::from(b == b'\n') << j;
+            }
+            assert_eq!(masks64(&block), (sep, nl), "{block:?}");
+            assert_eq!(masks64_swar(&block), (sep, nl), "{block:?}");
+            // A short tail (the end of a chunk) goes through the byte loop.
+            assert_eq!(block_masks(&block[..40], 0), (sep & ((1 << 40) - 1), nl & ((1 << 40) - 1)));
+        }
+    }
+
+    #[test]
+    fn swar_scores_judge_like_the_byte_parser() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"0123456789..-+e x";
+        for t in [0.5, 0.1, 1.0 / 3.0, 0.0, 0.99999, 12.5, 1e-7] {
+            let cut = cuts(t);
+            for i in 0..200_000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let len = 1 + (x % 8) as usize;
+                // Mostly digits and one dot; sometimes anything from the alphabet.
+                let text: Vec<u8> = (0..len)
+                    .map(|j| {
+                        let r = (x >> (8 + 6 * j)) as usize;
+                        if i % 4 == 0 { alphabet[r % alphabet.len()] } else { alphabet[r % 11] }
+                    })
+                    .collect();
+                let mut padded = [0u8; 8];
+                padded[..len].copy_from_slice(&text);
+                let packed = u64::from_le_bytes(padded);
+                if let Some(v) = score8(packed, len, &cut) {
+                    let s = String::from_utf8_lossy(&text);
+                    assert_eq!(Some(v), score_passes(&text, t, &cut), "{s} >= {t}");
+                    let std: f64 = s.parse().expect("score8 accepted only numbers");
+                    assert_eq!(v, std >= t, "{s} >= {t}");
+                }
+            }
+            // The plain forms are always taken by score8.
+            for text in ["0.5", "0.4999", "1", "0", ".5", "5.", "12345678", "0.000001", "1.000000"] {
+                let mut padded = [0u8; 8];
+                padded[..text.len()].copy_from_slice(text.as_bytes());
+                let got = score8(u64::from_le_bytes(padded), text.len(), &cut);
+                assert_eq!(got, Some(text.parse::<f64>().expect("number") >= t), "{text} >= {t}");
+            }
+        }
     }
 
     #[test]

@@ -41,9 +41,15 @@ pub enum FairnessError {
         /// The csv crate's message (names the record and line).
         message: String,
     },
-    /// No header or no data rows.
+    /// A CSV file with no header or no data rows.
     #[error("{}: the file has no data rows\nhint: the first line must be a header, followed by one row per prediction", path.display())]
     Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A Parquet file with a schema but no rows (no row groups, or only empty ones).
+    #[error("{}: the Parquet file has no data rows (its schema has the columns, but no row group holds a row)\nhint: write at least one prediction; an empty DataFrame written with `to_parquet` gives such a file", path.display())]
+    EmptyParquet {
         /// The file.
         path: PathBuf,
     },
@@ -66,7 +72,7 @@ pub enum FairnessError {
     #[error("{}: data row {}: column `{}`: {}: `{}`\nhint: {}", .0.path.display(), .0.line, .0.column, .0.why, .0.value, .0.hint)]
     BadRow(Box<BadValue>),
     /// A Parquet file that cannot be read.
-    #[error("{}: cannot read Parquet: {message}\nhint: the file must be a valid Parquet file (snappy, zstd, lz4, gzip or no compression)", path.display())]
+    #[error("{}: cannot read Parquet: {message}\nhint: the file must be a valid Parquet file (uncompressed, or snappy, gzip, brotli, lz4, lz4_raw or zstd; not LZO)", path.display())]
     Parquet {
         /// The file.
         path: PathBuf,
@@ -331,6 +337,8 @@ pub struct PolicyReport {
     pub score_threshold: Option<f64>,
     /// `--weight`.
     pub weight: Option<String>,
+    /// `--fail-if-ci-excludes` (only ever true with bootstrap intervals).
+    pub fail_if_ci_excludes: bool,
 }
 
 fn judge(
@@ -457,6 +465,7 @@ pub fn run(settings: &Settings) -> Result<Report, FairnessError> {
             pos_label: settings.input.pos_label.clone(),
             score_threshold: threshold,
             weight: settings.input.weight.clone(),
+            fail_if_ci_excludes: settings.fail_if_ci_excludes && settings.bootstrap.is_some(),
         },
         overall: group_report(Vec::new(), &counts.overall),
         theil_index: theil,

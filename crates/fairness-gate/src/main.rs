@@ -72,17 +72,26 @@ struct Cli {
     min_group_negatives: Option<u64>,
     /// Bootstrap confidence intervals with N replicates (multinomial over the cell counts; with
     /// --weight, each resampled cell weighs its count times the cell's mean weight)
+    /// [default: `bootstrap` in mlsec.toml, else none]
     #[arg(long, value_name = "N")]
     bootstrap: Option<u32>,
-    /// Seed for --bootstrap (same seed, same intervals)
-    #[arg(long, value_name = "S", default_value_t = 0, requires = "bootstrap")]
-    seed: u64,
-    /// Confidence level for --bootstrap
-    #[arg(long, value_name = "C", default_value_t = 0.95, requires = "bootstrap")]
-    confidence: f64,
+    /// Seed for --bootstrap (same seed, same intervals) [default: `seed` in mlsec.toml, else 0]
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Confidence level for --bootstrap, between 0 and 1 [default: `confidence` in mlsec.toml, else 0.95]
+    #[arg(long, value_name = "C")]
+    confidence: Option<f64>,
     /// With --bootstrap: a metric fails only when its whole interval is outside its limit
-    #[arg(long, requires = "bootstrap")]
-    fail_if_ci_excludes: bool,
+    /// [default: `fail-if-ci-excludes` in mlsec.toml, else false]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    fail_if_ci_excludes: Option<bool>,
     /// Write the JSON report here
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -119,6 +128,29 @@ struct FairnessSection {
     min_group_positives: Option<u64>,
     #[serde(alias = "min_group_negatives")]
     min_group_negatives: Option<u64>,
+    /// `--bootstrap N`; at least 1.
+    bootstrap: Option<std::num::NonZeroU32>,
+    /// `--seed S` (used when bootstrapping).
+    seed: Option<u64>,
+    /// `--confidence C`, checked while parsing so that a bad value points at its line.
+    confidence: Option<Confidence>,
+    #[serde(alias = "fail_if_ci_excludes")]
+    fail_if_ci_excludes: Option<bool>,
+}
+
+/// A confidence level strictly between 0 and 1.
+#[derive(Debug, Clone, Copy)]
+struct Confidence(f64);
+
+impl<'de> serde::Deserialize<'de> for Confidence {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let c = f64::deserialize(d)?;
+        if c > 0.0 && c < 1.0 {
+            Ok(Confidence(c))
+        } else {
+            Err(serde::de::Error::custom(format!("confidence wants a level between 0 and 1 (e.g. 0.95), got {c}")))
+        }
+    }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(v: &str) -> Result<T> {
@@ -166,6 +198,7 @@ fn settings(cli: &Cli) -> Result<Settings> {
         .transpose()?
         .or(sec.missing_sensitive)
         .unwrap_or(MissingSensitive::Error);
+    let (bootstrap, fail_if_ci_excludes) = bootstrap_settings(cli, &sec)?;
     Ok(Settings {
         input: InputSpec {
             path: cli.file.clone(),
@@ -180,16 +213,46 @@ fn settings(cli: &Cli) -> Result<Settings> {
         policy,
         privileged,
         limits: fairness_gate::merge_limits(&limits),
-        bootstrap: match cli.bootstrap {
-            None => None,
-            Some(0) => anyhow::bail!("--bootstrap wants at least 1 replicate"),
-            Some(replicates) if cli.confidence > 0.0 && cli.confidence < 1.0 => {
-                Some(fairness_gate::bootstrap::Bootstrap { replicates, seed: cli.seed, confidence: cli.confidence })
-            }
-            Some(_) => anyhow::bail!("--confidence wants a level between 0 and 1, got {}", cli.confidence),
-        },
-        fail_if_ci_excludes: cli.fail_if_ci_excludes,
+        bootstrap,
+        fail_if_ci_excludes,
     })
+}
+
+/// The bootstrap settings: each from its flag, else `[fairness]` in mlsec.toml, else the default.
+/// The file's `seed` and `confidence` are defaults for when bootstrapping is on; flags and a file's
+/// `fail-if-ci-excludes = true` without any `bootstrap` are errors (they would silently do nothing).
+fn bootstrap_settings(cli: &Cli, sec: &FairnessSection) -> Result<(Option<fairness_gate::bootstrap::Bootstrap>, bool)> {
+    let replicates = match cli.bootstrap {
+        Some(0) => anyhow::bail!("--bootstrap wants at least 1 replicate"),
+        Some(n) => Some(n),
+        None => sec.bootstrap.map(std::num::NonZeroU32::get),
+    };
+    let fail_if_ci_excludes = cli.fail_if_ci_excludes.or(sec.fail_if_ci_excludes).unwrap_or(false);
+    let Some(replicates) = replicates else {
+        let stray = [
+            (cli.seed.is_some(), "--seed"),
+            (cli.confidence.is_some(), "--confidence"),
+            (cli.fail_if_ci_excludes == Some(true), "--fail-if-ci-excludes"),
+            (
+                cli.fail_if_ci_excludes.is_none() && sec.fail_if_ci_excludes == Some(true),
+                "`fail-if-ci-excludes = true` in [fairness]",
+            ),
+        ];
+        if let Some((_, what)) = stray.iter().find(|(given, _)| *given) {
+            anyhow::bail!(
+                "{what} needs bootstrap intervals, and none were asked for\nhint: pass --bootstrap N, or set \
+                 `bootstrap = N` in the [fairness] section of mlsec.toml"
+            );
+        }
+        return Ok((None, false));
+    };
+    let confidence = match cli.confidence {
+        Some(c) if c > 0.0 && c < 1.0 => c,
+        Some(c) => anyhow::bail!("--confidence wants a level between 0 and 1, got {c}"),
+        None => sec.confidence.map_or(0.95, |c| c.0),
+    };
+    let seed = cli.seed.or(sec.seed).unwrap_or(0);
+    Ok((Some(fairness_gate::bootstrap::Bootstrap { replicates, seed, confidence }), fail_if_ci_excludes))
 }
 
 fn run(cli: &Cli) -> Result<ExitStatus> {

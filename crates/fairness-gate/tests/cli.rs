@@ -284,3 +284,166 @@ fn bootstrap_intervals_are_seeded_and_gate_with_fail_if_ci_excludes() {
     assert_ne!(wv, v, "the weighted value differs from the unweighted one");
     assert!(wlow < wv && wv < whigh, "{wlow} {wv} {whigh}");
 }
+
+/// Runs basic.csv (grouped by sex) in `dir`, whose mlsec.toml is `config`; the exit code, stderr and
+/// the JSON report (when written).
+fn config_run(dir: &Path, config: &str, extra: &[&str]) -> (Option<i32>, String, Option<serde_json::Value>) {
+    std::fs::write(dir.join("mlsec.toml"), config).expect("write config");
+    let json = dir.join("cfg.json");
+    let _ = std::fs::remove_file(&json);
+    let f = fixture("basic.csv");
+    let base = [f.as_str(), "--label", "label", "--prediction", "pred", "--sensitive", "sex", "-q"];
+    let out = gate_in(dir, &[&base[..], extra, &["--json", json.to_str().expect("utf8")]].concat());
+    let report = std::fs::read(&json).ok().map(|b| serde_json::from_slice(&b).expect("parse"));
+    (out.status.code(), stderr(&out), report)
+}
+
+#[test]
+fn bootstrap_keys_in_the_config_file_give_the_same_intervals_as_the_flags() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let none = ["--fail-on", "none"];
+    // No bootstrap anywhere: no interval.
+    let (_, _, plain) = config_run(d, "[fairness]\n", &none);
+    let plain = plain.expect("report");
+    assert!(dpd(&plain).get("ci").is_none(), "{}", dpd(&plain));
+    // Every key from the file only: intervals with the file's replicates, seed and confidence,
+    // equal to the ones the flags give.
+    let (code, err, from_file) = config_run(d, "[fairness]\nbootstrap = 120\nseed = 11\nconfidence = 0.8\n", &none);
+    assert_eq!(code, Some(0), "{err}");
+    let from_file = from_file.expect("report");
+    let ci = &dpd(&from_file)["ci"];
+    assert_eq!((&ci["replicates"], &ci["seed"], &ci["confidence"]), (&120.into(), &11.into(), &0.8.into()), "{ci}");
+    let (_, _, from_flags) = config_run(
+        d,
+        "[fairness]\n",
+        &["--bootstrap", "120", "--seed", "11", "--confidence", "0.8", "--fail-on", "none"],
+    );
+    assert_eq!(ci, &dpd(&from_flags.expect("report"))["ci"]);
+    // The seed and the level really move the interval.
+    let (_, _, seed12) = config_run(d, "[fairness]\nbootstrap = 120\nseed = 12\nconfidence = 0.8\n", &none);
+    assert_ne!(ci, &dpd(&seed12.expect("report"))["ci"]);
+    let (_, _, wide) = config_run(d, "[fairness]\nbootstrap = 120\nseed = 11\nconfidence = 0.99\n", &none);
+    let wide = wide.expect("report");
+    let width = |c: &serde_json::Value| c["high"].as_f64().expect("h") - c["low"].as_f64().expect("l");
+    assert!(width(&dpd(&wide)["ci"]) > width(ci), "{} vs {ci}", dpd(&wide)["ci"]);
+    // Defaults when only `bootstrap` is set: seed 0, confidence 0.95.
+    let (_, _, defaults) = config_run(d, "[fairness]\nbootstrap = 50\n", &none);
+    let defaults = defaults.expect("report");
+    assert_eq!((&dpd(&defaults)["ci"]["seed"], &dpd(&defaults)["ci"]["confidence"]), (&0.into(), &0.95.into()));
+    // Flags win over the file.
+    let (_, _, flag_wins) = config_run(
+        d,
+        "[fairness]\nbootstrap = 120\nseed = 11\nconfidence = 0.8\n",
+        &["--seed", "5", "--fail-on", "none"],
+    );
+    let flag_wins = flag_wins.expect("report");
+    assert_eq!((&dpd(&flag_wins)["ci"]["seed"], &dpd(&flag_wins)["ci"]["replicates"]), (&5.into(), &120.into()));
+}
+
+#[test]
+fn fail_if_ci_excludes_in_the_config_file_flips_the_verdict() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let (_, _, r) = config_run(d, "[fairness]\nbootstrap = 300\nseed = 7\n", &["--fail-on", "none"]);
+    let r = r.expect("report");
+    let (v, low) = (dpd(&r)["value"].as_f64().expect("v"), dpd(&r)["ci"]["low"].as_f64().expect("low"));
+    assert!(low < v, "{low} {v}");
+    // A limit between the interval's low end and the value: the point value fails it.
+    let limit = format!("limits = [\"demographic_parity_difference <= {}\"]\n", (low + v) / 2.0);
+    let base = format!("[fairness]\nbootstrap = 300\nseed = 7\n{limit}");
+    let (code, err, r) = config_run(d, &base, &[]);
+    let r = r.expect("report");
+    assert_eq!((code, &dpd(&r)["verdict"]), (Some(1), &serde_json::json!("fail")), "{err}");
+    assert_eq!(r["policy"]["fail_if_ci_excludes"], false);
+    // The same limit with `fail-if-ci-excludes = true` in the file: the interval reaches below the
+    // limit, so the metric passes (and the report says which rule applied).
+    let (code, err, r) = config_run(d, &format!("{base}fail-if-ci-excludes = true\n"), &[]);
+    let r = r.expect("report");
+    assert_eq!((code, &dpd(&r)["verdict"]), (Some(0), &serde_json::json!("pass")), "{err}");
+    assert_eq!(r["policy"]["fail_if_ci_excludes"], true);
+    // snake_case is accepted like the other keys; the flag can turn it off again.
+    let (code, _, _) = config_run(d, &format!("{base}fail_if_ci_excludes = true\n"), &[]);
+    assert_eq!(code, Some(0));
+    let (code, err, r) =
+        config_run(d, &format!("{base}fail-if-ci-excludes = true\n"), &["--fail-if-ci-excludes=false"]);
+    assert_eq!((code, &dpd(&r.expect("report"))["verdict"]), (Some(1), &serde_json::json!("fail")), "{err}");
+}
+
+#[test]
+fn bad_bootstrap_config_exits_2_naming_the_file_and_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    for (config, needle) in [
+        ("[fairness]\nseed = 1\nbootstrap = 0\n", "mlsec.toml:3"),
+        ("[fairness]\nbootstrap = 10\nconfidence = 1.5\n", "mlsec.toml:3"),
+        ("[fairness]\nbootstrap = 10\nconfidence = 1.5\n", "between 0 and 1"),
+        ("[fairness]\nbootstrap = 10\n\nbootstrap-seed = 3\n", "mlsec.toml:4"),
+        ("[fairness]\nbootstrap = \"many\"\n", "mlsec.toml:2"),
+    ] {
+        let (code, err, report) = config_run(d, config, &[]);
+        assert_eq!(code, Some(2), "{config}: {err}");
+        assert!(err.contains(needle), "{config}: expected `{needle}` in: {err}");
+        assert!(report.is_none());
+    }
+    // Asking for an interval-based verdict with no intervals is an error, not a silent no-op.
+    let (code, err, _) = config_run(d, "[fairness]\nfail-if-ci-excludes = true\n", &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("`fail-if-ci-excludes = true` in [fairness] needs bootstrap intervals"), "{err}");
+    for flag in ["--seed=3", "--confidence=0.9", "--fail-if-ci-excludes"] {
+        let (code, err, _) = config_run(d, "[fairness]\n", &[flag]);
+        assert_eq!(code, Some(2), "{flag}: {err}");
+        assert!(err.contains("needs bootstrap intervals"), "{flag}: {err}");
+    }
+    // The file's seed and confidence alone are defaults for a later --bootstrap, not an error.
+    let (code, err, _) = config_run(d, "[fairness]\nseed = 3\nconfidence = 0.9\n", &["--fail-on", "none"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// docs/fairness-gate.md and `--help` name the same flags: every long flag of `--help` is documented,
+/// and every flag the page names exists.
+#[test]
+fn help_and_docs_name_the_same_flags() {
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/fairness-gate.md"))
+        .expect("docs");
+    // Prose and tables only: code blocks hold CI recipes and console sessions.
+    let prose: String = docs.split("```").step_by(2).collect::<Vec<_>>().join("\n");
+    let mut documented = long_flags(&prose);
+    // Cargo's flag, named where the docs say how to build without Parquet support.
+    assert!(documented.remove("--no-default-features"), "the docs no longer name cargo's flag: drop this line");
+    let out = gate(&["--help"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut in_help = long_flags(&String::from_utf8_lossy(&out.stdout));
+    assert!(in_help.len() > 30, "{in_help:?}");
+    documented.remove("--help");
+    in_help.remove("--help");
+    in_help.remove("--version");
+    let undocumented: Vec<_> = in_help.difference(&documented).collect();
+    let phantom: Vec<_> = documented.difference(&in_help).collect();
+    assert!(undocumented.is_empty(), "flags missing from docs/fairness-gate.md: {undocumented:?}");
+    assert!(phantom.is_empty(), "docs/fairness-gate.md names flags that do not exist: {phantom:?}");
+}
+
+/// `--long-flag` tokens in a text.
+fn long_flags(text: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + 2 < b.len() {
+        let starts = b[i] == b'-'
+            && b[i + 1] == b'-'
+            && b[i + 2].is_ascii_lowercase()
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric() && b[i - 1] != b'-');
+        if starts {
+            let mut j = i + 2;
+            while j < b.len() && (b[j].is_ascii_lowercase() || b[j] == b'-') {
+                j += 1;
+            }
+            out.insert(text[i..j].trim_end_matches('-').to_owned());
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}

@@ -4,9 +4,18 @@
 //! scripts/test-tools.d/fairness.sh).
 #![cfg(feature = "parquet")]
 
+use std::collections::BTreeSet;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 
+use parquet::basic::Compression;
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::parser::parse_message_type;
 use serde_json::Value;
 
 fn python() -> PathBuf {
@@ -56,7 +65,27 @@ fn report(file: &Path, args: &[&str]) -> Value {
     r
 }
 
-const CODECS: [&str; 6] = ["snappy", "zstd", "gzip", "lz4", "none", "zstd-v2"];
+/// The files parquet_cases.py writes per case, and the codec each really has in its footer
+/// (pyarrow's `lz4` is the LZ4_RAW codec).
+const CODECS: [(&str, &str); 7] = [
+    ("snappy", "SNAPPY"),
+    ("zstd", "ZSTD"),
+    ("gzip", "GZIP"),
+    ("brotli", "BROTLI"),
+    ("lz4", "LZ4_RAW"),
+    ("none", "UNCOMPRESSED"),
+    ("zstd-v2", "ZSTD"),
+];
+
+/// The codecs of every column chunk of a Parquet file (`ZSTD(ZstdLevel(1))` -> `ZSTD`).
+fn codecs_in(file: &Path) -> BTreeSet<String> {
+    let r = SerializedFileReader::new(File::open(file).expect("open")).expect("parquet footer");
+    let md = r.metadata();
+    (0..md.num_row_groups())
+        .flat_map(|g| md.row_group(g).columns().iter().map(|c| format!("{:?}", c.compression())).collect::<Vec<_>>())
+        .map(|c| c.split('(').next().unwrap_or_default().to_owned())
+        .collect()
+}
 
 #[test]
 fn parquet_reports_equal_csv_reports_for_every_codec_and_column_type() {
@@ -158,8 +187,10 @@ fn parquet_reports_equal_csv_reports_for_every_codec_and_column_type() {
     for (case, args) in runs {
         let csv = report(&d.join(format!("{case}.csv")), args);
         assert!(csv["rows_read"].as_u64().expect("rows") > 0);
-        for codec in CODECS {
-            let pq = report(&d.join(format!("{case}.{codec}.parquet")), args);
+        for (codec, in_footer) in CODECS {
+            let file = d.join(format!("{case}.{codec}.parquet"));
+            assert_eq!(codecs_in(&file), BTreeSet::from([in_footer.to_owned()]), "{case} {codec}");
+            let pq = report(&file, args);
             assert_eq!(pq, csv, "{case} {codec} {args:?}");
         }
     }
@@ -239,7 +270,7 @@ fn bad_parquet_input_exits_2_naming_the_column_and_row() {
         "column `when` has Parquet type INT64 (Timestamp",
     );
     bad(&d.join("bad-nested.parquet"), &with(&["--sensitive", "tags"]), "column `tags` is nested");
-    bad(&d.join("bad-empty.parquet"), &with(&["--sensitive", "sex"]), "the file has no data rows");
+    bad(&d.join("bad-empty.parquet"), &with(&["--sensitive", "sex"]), "the Parquet file has no data rows");
     bad(
         &d.join("types.snappy.parquet"),
         &with(&["--sensitive", "nope"]),
@@ -253,4 +284,121 @@ fn bad_parquet_input_exits_2_naming_the_column_and_row() {
     let corrupt = d.join("corrupt.parquet");
     std::fs::write(&corrupt, b"PAR1 not really parquet PAR1").expect("write");
     bad(&corrupt, &with(&["--sensitive", "sex"]), "cannot read Parquet");
+}
+
+#[test]
+fn empty_parquet_exits_2_with_a_parquet_hint() {
+    let dir = cases(&[]);
+    let d = dir.path();
+    let args = ["--label", "label", "--score", "score", "--threshold", "0.5", "--sensitive", "sex"];
+    // One row group of 0 rows (an empty DataFrame's to_parquet), and no row group at all.
+    for name in ["bad-empty.parquet", "bad-no-row-groups.parquet"] {
+        let file = d.join(name);
+        let out = gate(&[&[file.to_str().expect("utf8")][..], &args].concat());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(&format!("{}: the Parquet file has no data rows", file.display())), "{name}: {err}");
+        let hint = err.split("hint:").nth(1).unwrap_or_else(|| panic!("{name}: no hint in: {err}"));
+        assert!(hint.contains("an empty DataFrame written with `to_parquet`"), "{name}: {err}");
+        assert!(!err.contains("header"), "{name}: a CSV hint for a Parquet file: {err}");
+    }
+    // A missing column is still named first: the schema is read before the rows are counted.
+    let file = d.join("bad-no-row-groups.parquet");
+    bad(&file, &["--label", "nope", "--prediction", "pred", "--sensitive", "sex"], "column `nope` (from --label)");
+}
+
+/// The rows of tests/fixtures/basic.csv (a plain CSV: no quotes), by column name.
+fn basic_rows() -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/basic.csv")).expect("read");
+    let mut lines = text.lines().map(|l| l.split(',').map(str::to_owned).collect::<Vec<_>>());
+    let header = lines.next().expect("header");
+    (header, lines.collect())
+}
+
+/// Writes basic.csv with the parquet crate and the given codec: label/pred int64, score/weight
+/// double, sex/race UTF8; row groups of 16 rows.
+fn write_basic(path: &Path, codec: Compression) {
+    let (header, rows) = basic_rows();
+    assert_eq!(header, ["label", "pred", "score", "sex", "race", "weight"]);
+    let schema = "message m { required int64 label; required int64 pred; required double score; \
+                  required binary sex (UTF8); required binary race (UTF8); required double weight; }";
+    let props = WriterProperties::builder().set_compression(codec).set_max_row_group_row_count(Some(16)).build();
+    let schema = Arc::new(parse_message_type(schema).expect("schema"));
+    let mut w = SerializedFileWriter::new(File::create(path).expect("create"), schema, Arc::new(props)).expect("w");
+    for chunk in rows.chunks(16) {
+        let mut rg = w.next_row_group().expect("row group");
+        for (i, name) in header.iter().enumerate() {
+            let mut col = rg.next_column().expect("column").expect(name);
+            let cells = chunk.iter().map(|r| r[i].as_str());
+            match name.as_str() {
+                "label" | "pred" => {
+                    let v: Vec<i64> = cells.map(|c| c.parse().expect("int")).collect();
+                    col.typed::<Int64Type>().write_batch(&v, None, None).expect("write");
+                }
+                "score" | "weight" => {
+                    let v: Vec<f64> = cells.map(|c| c.parse().expect("float")).collect();
+                    col.typed::<DoubleType>().write_batch(&v, None, None).expect("write");
+                }
+                _ => {
+                    let v: Vec<ByteArray> = cells.map(ByteArray::from).collect();
+                    col.typed::<ByteArrayType>().write_batch(&v, None, None).expect("write");
+                }
+            }
+            col.close().expect("close");
+        }
+        rg.close().expect("close");
+    }
+    w.close().expect("close");
+}
+
+/// The Hadoop-framed LZ4 codec (deprecated, but what parquet-mr/Spark and the parquet crate write
+/// for `LZ4`), which pyarrow cannot write, and every other codec, from the parquet crate's writer: the
+/// same report as the CSV; pyarrow reads the LZ4 file back to the same table (a real, portable file).
+#[test]
+fn parquet_crate_files_with_every_codec_including_hadoop_lz4_equal_the_csv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/basic.csv"));
+    let args = [
+        "--label",
+        "label",
+        "--score",
+        "score",
+        "--threshold",
+        "0.5",
+        "--sensitive",
+        "sex",
+        "race",
+        "--intersect",
+        "sex,race",
+        "--weight",
+        "weight",
+        "--privileged",
+        "sex=male",
+    ];
+    let expected = report(&csv, &args);
+    let codecs = [
+        (Compression::LZ4, "LZ4"),
+        (Compression::LZ4_RAW, "LZ4_RAW"),
+        (Compression::BROTLI(Default::default()), "BROTLI"),
+        (Compression::GZIP(Default::default()), "GZIP"),
+        (Compression::ZSTD(Default::default()), "ZSTD"),
+        (Compression::SNAPPY, "SNAPPY"),
+        (Compression::UNCOMPRESSED, "UNCOMPRESSED"),
+    ];
+    for (codec, name) in codecs {
+        let file = dir.path().join(format!("basic.{name}.parquet"));
+        write_basic(&file, codec);
+        assert_eq!(codecs_in(&file), BTreeSet::from([name.to_owned()]));
+        assert_eq!(report(&file, &args), expected, "{name}");
+    }
+    let lz4 = dir.path().join("basic.LZ4.parquet");
+    let out = Command::new(python())
+        .args(["-c", "import sys, pandas as pd; sys.stdout.write(pd.read_parquet(sys.argv[1]).to_csv(index=False))"])
+        .arg(&lz4)
+        .output()
+        .expect("run python");
+    assert!(out.status.success(), "pyarrow cannot read {}: {}", lz4.display(), String::from_utf8_lossy(&out.stderr));
+    // Line by line: basic.csv has CRLF line ends, pandas writes LF.
+    let (csv_text, back) = (std::fs::read_to_string(&csv).expect("read"), String::from_utf8_lossy(&out.stdout));
+    assert_eq!(back.lines().collect::<Vec<_>>(), csv_text.lines().collect::<Vec<_>>(), "pyarrow reads back basic.csv");
 }

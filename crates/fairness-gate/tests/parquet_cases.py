@@ -1,12 +1,15 @@
 """Writes the CSV-vs-Parquet cases of tests/parquet.rs: each case is one pandas DataFrame written
 both with DataFrame.to_csv (NAME.csv) and with pyarrow through DataFrame.to_parquet
-(NAME.<codec>.parquet for each codec, and NAME.zstd-v2.parquet with data pages v2), so that fairness-gate must give the same report for both.
+(NAME.<codec>.parquet for each codec pyarrow writes: snappy, zstd, gzip, brotli, lz4 (= LZ4_RAW),
+none; and NAME.zstd-v2.parquet with data pages v2), so that fairness-gate must give the same report
+for both.
 
 Usage: parquet_cases.py OUTDIR [FIXTURE.csv ...]
 Each FIXTURE.csv is also read with pandas' default type inference and re-written as a case named
 after it. Parquet files are written with row groups of 64 rows (16 for fixtures), so the reader crosses row-group
 boundaries. Also writes bad inputs: bad-nan-score (a null, as pandas writes NaN), bad-real-nan,
-bad-null-sensitive, bad-timestamp, bad-nested, bad-empty (.parquet only)."""
+bad-null-sensitive, bad-timestamp, bad-nested, bad-empty (one empty row group), bad-no-row-groups
+(.parquet only)."""
 
 import os
 import sys
@@ -52,7 +55,9 @@ for fixture in sys.argv[2:]:
 for name, df in cases.items():
     rg = 64 if name == "types" else 16
     df.to_csv(os.path.join(out, f"{name}.csv"), index=False)
-    for codec in ["snappy", "zstd", "gzip", "lz4", "none"]:
+    # Every codec pyarrow writes; its "lz4" is the LZ4_RAW codec (pyarrow cannot write the
+    # Hadoop-framed LZ4 codec; tests/parquet.rs writes that one with the parquet crate).
+    for codec in ["snappy", "zstd", "gzip", "brotli", "lz4", "none"]:
         df.to_parquet(os.path.join(out, f"{name}.{codec}.parquet"), index=False, compression=codec, row_group_size=rg)
     # Data pages v2 (levels outside the compressed values), zstd.
     df.to_parquet(
@@ -73,7 +78,7 @@ bad["when"] = pd.Timestamp("2026-01-01")
 bad.to_parquet(os.path.join(out, "bad-timestamp.parquet"), index=False)
 bad["tags"] = [["a"]] * len(bad)
 bad.to_parquet(os.path.join(out, "bad-nested.parquet"), index=False)
-frame.iloc[:0].to_parquet(os.path.join(out, "bad-empty.parquet"), index=False)
+frame.iloc[:0].to_parquet(os.path.join(out, "bad-empty.parquet"), index=False)  # one row group of 0 rows
 # A real NaN (pyarrow keeps it when not converting from pandas), in data row 3.
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
@@ -82,3 +87,5 @@ pq.write_table(
     pa.table({"label": [1, 0, 1, 0], "score": pa.array([0.2, 0.9, float("nan"), 0.1]), "sex": ["a", "b", "a", "b"]}),
     os.path.join(out, "bad-real-nan.parquet"),
 )
+# A schema and no row group at all (a writer opened and closed without writing).
+pq.ParquetWriter(os.path.join(out, "bad-no-row-groups.parquet"), pa.table(frame.iloc[:0]).schema).close()

@@ -413,7 +413,7 @@ fn count_stats(spec: &InputSpec) -> Result<(Counts, usize), FairnessError> {
         .collect();
     let total: u64 = (0..groups).map(|g| meta.row_group(g).num_rows().max(0) as u64).sum();
     if total == 0 {
-        return Err(FairnessError::Empty { path: path.clone() });
+        return Err(FairnessError::EmptyParquet { path: path.clone() });
     }
     // Weighted sums are floating point: one worker keeps them in file order (bit-identical to the
     // CSV path); unweighted counts are integers, exact in any order, so row groups go to all cores.
@@ -487,7 +487,7 @@ fn count_stats(spec: &InputSpec) -> Result<(Counts, usize), FairnessError> {
             Some(m) => m.merge(&cols, acc),
         }
     }
-    let acc = merged.ok_or_else(|| FairnessError::Empty { path: path.clone() })?;
+    let acc = merged.ok_or_else(|| FairnessError::EmptyParquet { path: path.clone() })?;
     Ok((assemble(spec, &cols, acc, sha), job.fast.into_inner()))
 }
 
@@ -623,13 +623,17 @@ impl Job<'_> {
             None => binary(&dcols[roles.pred], &mut buf, "prediction is not 0/1"),
             Some(th) => {
                 let d = &dcols[roles.pred];
-                let mut t: Vec<u8> = texts(d, &mut buf)
-                    .iter()
-                    .enumerate()
-                    .map(|(e, text)| match d.dict.number(Some(e).filter(|&e| e < d.dict.len())) {
+                // Numeric entries are compared as numbers; only the others are rendered as text
+                // (rendering a float like Python's repr costs more than the comparison).
+                let mut t: Vec<u8> = (0..=d.dict.len())
+                    .map(|e| match d.dict.number(Some(e).filter(|&e| e < d.dict.len())) {
                         Some(s) if s.is_nan() => BAIL,
                         Some(s) => u8::from(s >= th),
-                        None => score_value(text, th, &cols.cut).map_or(BAIL, u8::from),
+                        None if e < d.dict.len() => {
+                            d.dict.render(Some(e), &mut buf);
+                            score_value(d.dict.view(Some(e), &buf), th, &cols.cut).map_or(BAIL, u8::from)
+                        }
+                        None => BAIL,
                     })
                     .collect();
                 // A null score is refused.
@@ -927,16 +931,34 @@ impl<'a> Rle<'a> {
                     return None;
                 }
                 let mut k8 = 0;
-                if w <= 16 && self.bit.is_multiple_of(8) {
-                    // Whole groups of 8 values (w bytes each, byte aligned): one 16-byte load per group.
-                    while k8 + 8 <= k {
-                        let byte = self.bit / 8;
-                        let Some(b) = self.buf.get(byte..byte + 16) else { break };
-                        let x = u128::from_le_bytes(b.try_into().unwrap_or([0; 16]));
-                        out.extend((0..8).map(|j| ((x >> (j * w)) as u64 & mask) as u32));
-                        self.bit += 8 * w;
-                        k8 += 8;
+                if (1..=16).contains(&w) && self.bit.is_multiple_of(8) {
+                    // Whole groups of 8 values (w bytes each, byte aligned), unpacked by a loop
+                    // specialised for the width (constant shifts) straight into the output.
+                    let groups = (k / 8).min(self.buf.len().saturating_sub(self.bit / 8 + 16) / w);
+                    let start = out.len();
+                    out.resize(start + 8 * groups, 0);
+                    let src = &self.buf[self.bit / 8..];
+                    let dst = &mut out[start..];
+                    match w {
+                        1 => unpack::<1>(src, dst),
+                        2 => unpack::<2>(src, dst),
+                        3 => unpack::<3>(src, dst),
+                        4 => unpack::<4>(src, dst),
+                        5 => unpack::<5>(src, dst),
+                        6 => unpack::<6>(src, dst),
+                        7 => unpack::<7>(src, dst),
+                        8 => unpack::<8>(src, dst),
+                        9 => unpack::<9>(src, dst),
+                        10 => unpack::<10>(src, dst),
+                        11 => unpack::<11>(src, dst),
+                        12 => unpack::<12>(src, dst),
+                        13 => unpack::<13>(src, dst),
+                        14 => unpack::<14>(src, dst),
+                        15 => unpack::<15>(src, dst),
+                        _ => unpack::<16>(src, dst),
                     }
+                    self.bit += 8 * w * groups;
+                    k8 = 8 * groups;
                 }
                 for _ in k8..k {
                     let (byte, shift) = (self.bit / 8, self.bit % 8);
@@ -955,6 +977,20 @@ impl<'a> Rle<'a> {
             }
         }
         Some(())
+    }
+}
+
+/// Unpacks groups of 8 `W`-bit values (`W` bytes per group, little-endian bit order) from `src` into
+/// `dst` (a multiple of 8 long); `src` holds at least 16 bytes past the last group's start.
+#[inline(always)]
+fn unpack<const W: usize>(src: &[u8], dst: &mut [u32]) {
+    let mask = (1u64 << W) - 1;
+    for (g, out) in dst.chunks_exact_mut(8).enumerate() {
+        let Some(b) = src.get(g * W..g * W + 16) else { return };
+        let x = u128::from_le_bytes(b.try_into().unwrap_or([0; 16]));
+        for (j, v) in out.iter_mut().enumerate() {
+            *v = ((x >> (j * W)) as u64 & mask) as u32;
+        }
     }
 }
 
@@ -1096,10 +1132,20 @@ impl DictCol {
                 idx.read(take, out).ok_or(NotDict)?;
             } else {
                 let mut lv = restore(self.level_state, buf, self.levels.1, level_width(self.max_def));
-                self.scratch.clear();
-                lv.read(take, &mut self.scratch).ok_or(NotDict)?;
                 let max = self.max_def as u32;
-                let present = self.scratch.iter().filter(|&&d| d == max).count();
+                if lv.run == 0 && lv.packed == 0 {
+                    lv.header().ok_or(NotDict)?;
+                }
+                let present = if lv.run >= take && lv.run_value == max {
+                    // No null among these rows (one run of "defined" levels): no level buffer.
+                    lv.run -= take;
+                    self.scratch.clear();
+                    take
+                } else {
+                    self.scratch.clear();
+                    lv.read(take, &mut self.scratch).ok_or(NotDict)?;
+                    self.scratch.iter().filter(|&&d| d == max).count()
+                };
                 idx.read(present, out).ok_or(NotDict)?;
                 if out[start..].iter().any(|&i| i >= nulls) {
                     return Err(NotDict);
