@@ -13,6 +13,7 @@ pub mod cert;
 #[cfg(feature = "keyless")]
 pub mod keyless;
 pub mod serialize;
+mod sha256_mb;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
