@@ -3,8 +3,8 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 use rustc_hash::FxHashMap;
 
@@ -735,23 +735,56 @@ fn unusual(bytes: &[u8]) -> bool {
 
 /// The fast path; `Ok(None)` means "not for this file, use the careful path".
 fn count_fast(spec: &InputSpec) -> Result<Option<(Cols, Acc, String)>, FairnessError> {
+    count_fast_with(spec, CHUNK)
+}
+
+/// Reads from `f` at `offset` until `buf` holds `n` more bytes or the file ends; false at a short read.
+fn read_at(f: &mut File, offset: u64, buf: &mut Vec<u8>, n: usize) -> std::io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    f.seek(SeekFrom::Start(offset))?;
+    let target = buf.len() + n;
+    fill(f, buf, target)?;
+    Ok(buf.len() == target)
+}
+
+/// [`count_fast`] with blocks of `chunk` bytes (tests use small ones to cut lines everywhere).
+///
+/// After the header, the file is cut into fixed blocks. Each worker takes the next block, reads it
+/// itself (its own file handle) and counts the lines that start in it, reading past its end to
+/// finish the last one; it hands the block's bytes to the hashing thread before counting, and that
+/// thread feeds them to sha256 in file order. So the one sequential job (sha256) has a core of its
+/// own and nothing else, and reading is spread over the workers.
+fn count_fast_with(spec: &InputSpec, chunk: usize) -> Result<Option<(Cols, Acc, String)>, FairnessError> {
     let path = &spec.path;
     let io = |source| FairnessError::Io { path: path.clone(), source };
     let mut file = File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
-    let mut first = Vec::with_capacity(CHUNK);
-    let mut eof = fill(&mut file, &mut first, CHUNK).map_err(io)?;
-    hasher.update(&first);
-    if first.starts_with(b"\xEF\xBB\xBF") || unusual(&first) {
+    let size = file.metadata().map_err(io)?.len();
+    // The header line.
+    let mut first = Vec::with_capacity(1 << 16);
+    let mut eof = fill(&mut file, &mut first, 1 << 16).map_err(io)?;
+    while !eof && memchr::memchr(b'\n', &first).is_none() {
+        let target = first.len() * 2;
+        eof = fill(&mut file, &mut first, target).map_err(io)?;
+    }
+    if first.starts_with(b"\xEF\xBB\xBF") {
         return Ok(None);
     }
     let Some(nl) = memchr::memchr(b'\n', &first) else { return Ok(None) };
-    if nl == 0 {
+    if nl == 0 || unusual(&first[..=nl]) {
         return Ok(None);
     }
     let headers: csv::ByteRecord = first[..nl].split(|&b| b == b',').collect();
     // Column errors are reported by the careful path (same message).
     let Ok(cols) = resolve(spec, &headers) else { return Ok(None) };
+    first.truncate(nl + 1);
+    let header = first;
+    drop(file);
+    let data_start = header.len() as u64;
+    let chunk = chunk.max(1);
+    let blocks = usize::try_from(size.saturating_sub(data_start).div_ceil(chunk as u64)).unwrap_or(usize::MAX);
+    if blocks == 0 {
+        return Ok(None);
+    }
     let pos = spec.pos_label.as_deref().map(str::as_bytes);
     // Weighted sums are floating point: one worker keeps them in file order, bit-identical to the
     // careful path and from run to run (unweighted counts are integers, exact in any order).
@@ -760,100 +793,118 @@ fn count_fast(spec: &InputSpec) -> Result<Option<(Cols, Acc, String)>, FairnessE
     } else {
         std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8)
     };
+    let next = AtomicUsize::new(0);
     let bail = AtomicBool::new(false);
-    let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(workers * 2);
-    let rx = Mutex::new(rx);
-    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
-    let mut pending: Vec<u8> = first[nl + 1..].to_vec();
-    drop(first);
-    let (read_result, accs) = std::thread::scope(|s| {
+    // Block buffers, reused: whichever of the worker and the hashing thread is done with a block
+    // last puts its buffer back.
+    let pool: &Mutex<Vec<Vec<u8>>> = &Mutex::new(Vec::new());
+    let recycle = |pool: &Mutex<Vec<Vec<u8>>>, buf: Arc<Vec<u8>>| {
+        if let (Some(b), Ok(mut p)) = (Arc::into_inner(buf), pool.lock()) {
+            p.push(b);
+        }
+    };
+    // (block index, its bytes, where the block starts in them, its length).
+    type Block = (usize, Arc<Vec<u8>>, usize, usize);
+    let (tx, rx) = mpsc::sync_channel::<Block>(workers * 2);
+    let (sha, accs) = std::thread::scope(|s| {
+        let hashing = s.spawn(move || -> Option<String> {
+            let mut hasher = Sha256::new();
+            hasher.update(&header);
+            let mut waiting: std::collections::BTreeMap<usize, (Arc<Vec<u8>>, usize, usize)> = Default::default();
+            let mut want = 0usize;
+            for (i, buf, at, len) in rx {
+                waiting.insert(i, (buf, at, len));
+                while let Some((buf, at, len)) = waiting.remove(&want) {
+                    hasher.update(&buf[at..at + len]);
+                    recycle(pool, buf);
+                    want += 1;
+                }
+            }
+            (want == blocks).then(|| hex(&hasher.finalize()))
+        });
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                let free_tx = free_tx.clone();
-                let (rx, bail, cols) = (&rx, &bail, &cols);
-                s.spawn(move || {
+                let tx = tx.clone();
+                let (next, bail, cols) = (&next, &bail, &cols);
+                s.spawn(move || -> std::io::Result<Option<Acc>> {
+                    let mut f = File::open(path)?;
                     let mut acc = Acc::new(cols);
                     let mut spans = vec![(0usize, 0usize); cols.ncols];
-                    let mut ok = true;
                     loop {
-                        let msg = match rx.lock() {
-                            Ok(guard) => guard.recv(),
-                            Err(_) => break,
-                        };
-                        let Ok(buf) = msg else { break };
-                        // After a bail-out keep draining so that the reader never blocks on a full queue.
-                        if ok
-                            && !bail.load(Ordering::Relaxed)
-                            && parse_chunk(&buf, spec, cols, pos, &mut acc, &mut spans).is_err()
-                        {
-                            ok = false;
-                            bail.store(true, Ordering::Relaxed);
+                        if bail.load(Ordering::Relaxed) {
+                            return Ok(None);
                         }
-                        let _ = free_tx.send(buf);
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= blocks {
+                            return Ok(Some(acc));
+                        }
+                        let start = data_start + (i * chunk) as u64;
+                        let len = usize::try_from((size - start).min(chunk as u64)).unwrap_or(chunk);
+                        // The byte before the block too: a line starts at the block's first byte
+                        // when that byte follows a newline (the header's, for block 0).
+                        let mut buf = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
+                        buf.clear();
+                        buf.reserve(len + 1 + (1 << 11));
+                        if !read_at(&mut f, start - 1, &mut buf, len + 1)? {
+                            bail.store(true, Ordering::Relaxed);
+                            return Ok(None);
+                        }
+                        let end = len + 1;
+                        // The first line that starts in the block (none: a line spans all of it).
+                        let own = match memchr::memchr(b'\n', &buf[..end - 1]) {
+                            Some(p) => p + 1,
+                            None => end,
+                        };
+                        // Finish the last line past the block's end (not past the end of the file).
+                        let mut stop = end;
+                        if own < end && buf[end - 1] != b'\n' {
+                            let mut more = 1 << 10;
+                            loop {
+                                let at = buf.len();
+                                more = (more * 2).min(1 << 20);
+                                read_at(&mut f, start - 1 + at as u64, &mut buf, more)?;
+                                if let Some(p) = memchr::memchr(b'\n', &buf[at..]) {
+                                    stop = at + p + 1;
+                                    break;
+                                }
+                                if buf.len() < at + more {
+                                    stop = buf.len();
+                                    break;
+                                }
+                            }
+                        }
+                        let buf = Arc::new(buf);
+                        if tx.send((i, Arc::clone(&buf), 1, len)).is_err() {
+                            return Ok(None);
+                        }
+                        let lines = &buf[own..stop.max(own)];
+                        if unusual(lines) || parse_chunk(lines, spec, cols, pos, &mut acc, &mut spans).is_err() {
+                            bail.store(true, Ordering::Relaxed);
+                            return Ok(None);
+                        }
+                        recycle(pool, buf);
                     }
-                    ok.then_some(acc)
                 })
             })
             .collect();
-        let tx = tx;
-        let read = (|| -> std::io::Result<()> {
-            loop {
-                if bail.load(Ordering::Relaxed) {
-                    return Ok(());
-                }
-                let mut buf = free_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK + (1 << 16)));
-                buf.clear();
-                buf.append(&mut pending);
-                if !eof {
-                    let before = buf.len();
-                    eof = fill(&mut file, &mut buf, (before + (1 << 16)).max(CHUNK))?;
-                    hasher.update(&buf[before..]);
-                    if unusual(&buf[before..]) {
-                        bail.store(true, Ordering::Relaxed);
-                        return Ok(());
-                    }
-                    if !eof {
-                        match memchr::memrchr(b'\n', &buf) {
-                            Some(i) => pending.extend_from_slice(&buf[i + 1..]),
-                            None => {
-                                // A line longer than the chunk: keep reading.
-                                pending = buf;
-                                continue;
-                            }
-                        }
-                        let keep = buf.len() - pending.len();
-                        buf.truncate(keep);
-                    }
-                }
-                if !buf.is_empty() && tx.send(buf).is_err() {
-                    return Ok(());
-                }
-                if eof && pending.is_empty() {
-                    return Ok(());
-                }
-            }
-        })();
         drop(tx);
-        let accs: Vec<Option<Acc>> = handles.into_iter().map(|h| h.join().ok().flatten()).collect();
-        (read, accs)
+        let accs: Vec<std::io::Result<Option<Acc>>> =
+            handles.into_iter().map(|h| h.join().unwrap_or(Ok(None))).collect();
+        (hashing.join().ok().flatten(), accs)
     });
-    read_result.map_err(io)?;
-    if bail.load(Ordering::Relaxed) {
-        return Ok(None);
-    }
     let mut merged: Option<Acc> = None;
     for acc in accs {
-        let Some(acc) = acc else { return Ok(None) };
+        let Some(acc) = acc.map_err(io)? else { return Ok(None) };
         match &mut merged {
             None => merged = Some(acc),
             Some(m) => m.merge(&cols, acc),
         }
     }
-    let Some(acc) = merged else { return Ok(None) };
-    if acc.rows_read == 0 {
+    let (Some(acc), Some(sha)) = (merged, sha) else { return Ok(None) };
+    if acc.rows_read == 0 || bail.load(Ordering::Relaxed) {
         return Ok(None);
     }
-    Ok(Some((cols, acc, hex(&hasher.finalize()))))
+    Ok(Some((cols, acc, sha)))
 }
 
 /// Marks the bytes of `x` equal to zero: the high bit of each such byte, exactly (no false positives:
@@ -1264,6 +1315,26 @@ mod tests {
             assert_eq!(auto, careful);
             assert_eq!(auto.rows_read, 300_000);
             assert!(auto.groupings[0].groups.len() > Interner::SCAN, "exercises the hashed interner");
+        }
+    }
+
+    #[test]
+    fn blocks_of_any_size_count_every_line_once_and_hash_the_whole_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_file(dir.path(), 2_000, "\n", false);
+        // The same rows without the final newline.
+        let trimmed = dir.path().join("trimmed.csv");
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::write(&trimmed, &bytes[..bytes.len() - 1]).expect("write");
+        for p in [&path, &trimmed] {
+            for (weight, missing) in [(false, MissingSensitive::Group), (true, MissingSensitive::Drop)] {
+                let sp = spec(p, PredSource::Score { column: "s".into(), threshold: 0.5 }, weight, missing);
+                let careful = count_with(&sp, Reader::Careful).expect("careful");
+                for chunk in [1, 2, 3, 7, 16, 63, 64, 65, 1000, CHUNK] {
+                    let (cols, acc, sha) = count_fast_with(&sp, chunk).expect("fast").expect("the fast path applies");
+                    assert_eq!(assemble(&sp, &cols, acc, sha), careful, "{} in blocks of {chunk}", p.display());
+                }
+            }
         }
     }
 
