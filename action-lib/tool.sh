@@ -73,6 +73,9 @@ case "$tool" in
     ;;
   model-sign)
     sarif="$out/model-sign.sarif"
+    # The JSON result (signer, subject digest, per-file results; and the signature path for the
+    # `signature` output) goes to a file next to the SARIF.
+    json_out="$out/model-sign.json"
     case "${INPUT_COMMAND:-verify}" in
       sign)
         key="${INPUT_KEY:-}"
@@ -81,12 +84,13 @@ case "$tool" in
           trap 'rm -f "$key"' EXIT
           printf '%s\n' "$INPUT_KEY_SECRET" >"$key"
         fi
-        args=(model-sign sign "${INPUT_MODEL:?the model input is required}" --key "${key:?the key or key-secret input is required}")
+        args=(model-sign sign "${INPUT_MODEL:?the model input is required}" --key "${key:?the key or key-secret input is required}" --json)
         [ -n "${INPUT_SIGNATURE:-}" ] && args+=(--signature "$INPUT_SIGNATURE")
+        # Signing writes no findings file: the outputs say "nothing found" once it succeeded.
         sarif=""
         ;;
       verify)
-        args=(model-sign verify "${INPUT_MODEL:?the model input is required}" --output "$sarif")
+        args=(model-sign verify "${INPUT_MODEL:?the model input is required}" --output "$sarif" --json)
         [ -n "${INPUT_SIGNATURE:-}" ] && args+=(--signature "$INPUT_SIGNATURE")
         [ -n "${INPUT_KEY:-}" ] && args+=(--key "$INPUT_KEY")
         ;;
@@ -97,7 +101,11 @@ case "$tool" in
 esac
 
 rc=0
-"${args[@]}" || rc=$?
+if [ -n "${json_out:-}" ]; then
+  "${args[@]}" >"$json_out" || rc=$?
+else
+  "${args[@]}" || rc=$?
+fi
 # Tools that report paths relative to the directory they scan: make them relative to the
 # repository root when it is a subdirectory (bandit-wrapper's paths already are; fairness-gate
 # and model-sign name their inputs as given).
@@ -109,6 +117,15 @@ case "$tool" in
 esac
 if [ -n "$sarif" ] && [ -n "$prefix" ] && [ -f "$sarif" ]; then
   mlsec -q merge "$sarif" --path-prefix "$prefix" --output "$sarif" --force || rc=2
+fi
+if [ "$tool" = model-sign ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
+  # The signature file as model-sign resolved it (the input, else [model-sign] signature in
+  # mlsec.toml, else model.sig), from its JSON result, for a later upload step.
+  signature=$(jq -r '.signature // empty' "$json_out" 2>/dev/null || true)
+  echo "signature=${signature:-${INPUT_SIGNATURE:-}}" >>"$GITHUB_OUTPUT"
+  if [ -z "$sarif" ] && [ "$rc" -eq 0 ]; then
+    printf 'sarif-file=\nfindings=0\nmax-severity=none\n' >>"$GITHUB_OUTPUT"
+  fi
 fi
 if [ -n "$sarif" ]; then
   if [ -f "$sarif" ]; then

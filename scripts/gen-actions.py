@@ -105,12 +105,13 @@ ACTIONS = {
         description="Sign a model (OpenSSF model signing) or verify it before deploying",
         inputs=[("command", "sign or verify", "verify", "INPUT_COMMAND"),
                 ("model", "Model directory or file", None, "INPUT_MODEL"),
-                ("signature", "Signature file (default: model.sig next to the model)", "", "INPUT_SIGNATURE"),
+                ("signature", "Signature file (default: `signature` in [model-sign] of mlsec.toml, else model.sig in the working directory, as model_signing does)", "", "INPUT_SIGNATURE"),
                 ("key", "sign: private key file; verify: public key file", "", "INPUT_KEY"),
                 ("key-secret", "sign: the private key PEM itself (from a secret); written to a 0600 temp file", "", "INPUT_KEY_SECRET"),
                 ("config", "mlsec.toml to read instead of discovering one", "", "MLSEC_CONFIG")]
         + COMMON,
-        script="tool.sh", args="model-sign"),
+        script="tool.sh", args="model-sign",
+        extra_outputs={"signature": "The signature file written (sign) or checked (verify)"}),
 }
 
 

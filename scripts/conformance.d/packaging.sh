@@ -202,11 +202,10 @@ act_fairness_sign() {
   (cd "$root" && "$tools_dir/venv/bin/act" push -W tests/packaging/fairness-sign.yml \
     -P ubuntu-latest=-self-hosted --action-offline-mode \
     --env MLSEC_CARGO_PROFILE=dev --env "MLSEC_CARGO_TARGET_DIR=$CARGO_TARGET_DIR") >"$log" 2>&1 || { tail -30 "$log"; return 1; }
-  local want='gate-outputs fairness=failure/1/high verify=success/0/none tampered=failure/1/critical'
-  grep -qF -- "$want" "$log" || { echo "act log lacks: $want"; grep -F gate-outputs "$log"; tail -30 "$log"; return 1; }
-  grep -qF 'Job succeeded' "$log"
+  log_has "$log" 'gate-outputs fairness=failure/1/high verify=success/0/none tampered=failure/1/critical' \
+    'sign-outputs success/0/none/model.sig/model.sig' 'Job succeeded'
 }
-check "act: fairness-gate fails the limit; model-sign signs, verifies, and rejects a tampered model" act_fairness_sign
+check "act: fairness-gate fails the limit; model-sign signs (outputs: 0 findings, the signature path), verifies, and rejects a tampered model" act_fairness_sign
 act_trivy() {
   local log="$out/act-trivy.log"
   (cd "$root" && "$tools_dir/venv/bin/act" push -W tests/packaging/trivy.yml \
