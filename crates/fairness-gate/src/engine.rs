@@ -1338,6 +1338,115 @@ mod tests {
         }
     }
 
+    /// Differential test: random small files (odd labels, scores in many spellings, empty and long
+    /// group values, bad weights, ragged rows, blank lines, with and without a final newline), cut
+    /// into blocks of several sizes: whenever the fast path answers, it answers exactly what the
+    /// careful path does (counts and sha256, or the careful path's error means it must not answer).
+    #[test]
+    fn random_files_count_the_same_on_both_paths() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut x: u64 = 0x853c_49e6_748f_ea9b;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Values that every path accepts, and (rarely, so that many files have none) values that
+        // some policy refuses.
+        let labels = (["0", "1", "1", "0", "1.0", "0.0"], ["2", "", "yes"]);
+        let scores = (
+            [
+                "0.5",
+                "0.4999",
+                "1",
+                "0",
+                ".5",
+                "5.",
+                "12345678",
+                "123456789",
+                "0.123456789012345678",
+                " 0.3",
+                "1e-3",
+                "-0.5",
+                "+.5",
+                "0.49999999",
+                "0.50000001",
+            ],
+            ["", "nan", "NaN", "0.5.1", "..", "0x1"],
+        );
+        let groups = (["a", "b", "b", "ccccccccc", "dd", "\u{e9}", "a b", "12345678"], [""]);
+        let weights = (["1", "0.5", "2.25", "3", "0"], ["", "-1", "abc"]);
+        fn pick<const G: usize, const B: usize>(
+            r: u64,
+            (good, bad): ([&'static str; G], [&'static str; B]),
+        ) -> &'static str {
+            if r % 300 == 0 { bad[(r >> 9) as usize % B] } else { good[(r >> 9) as usize % G] }
+        }
+        let path = dir.path().join("r.csv");
+        let mut fast_answers = 0;
+        for case in 0..400 {
+            let mut text = String::from("y,s,p,a,b,w\n");
+            for _ in 0..1 + next() % 40 {
+                let r = next();
+                if r % 37 == 0 {
+                    text.push('\n');
+                    continue;
+                }
+                let score = if r % 3 == 0 {
+                    format!("{}.{:0w$}", (r >> 8) % 3, (r >> 12) % 10_000, w = 1 + ((r >> 30) % 6) as usize)
+                } else {
+                    pick(next(), scores).to_owned()
+                };
+                let mut fields = vec![
+                    pick(next(), labels).to_owned(),
+                    score,
+                    pick(next(), labels).to_owned(),
+                    pick(next(), groups).to_owned(),
+                    pick(next(), groups).to_owned(),
+                    pick(next(), weights).to_owned(),
+                ];
+                match r % 401 {
+                    0 => {
+                        fields.pop();
+                    }
+                    1 => fields.push("extra".into()),
+                    _ => {}
+                }
+                text.push_str(&fields.join(","));
+                text.push('\n');
+            }
+            if case % 2 == 0 {
+                text.pop();
+            }
+            std::fs::write(&path, &text).expect("write");
+            for (pred, weight, missing) in [
+                (PredSource::Score { column: "s".into(), threshold: 0.5 }, false, MissingSensitive::Group),
+                (PredSource::Score { column: "s".into(), threshold: 0.5 }, false, MissingSensitive::Error),
+                (PredSource::Score { column: "s".into(), threshold: 0.3 }, true, MissingSensitive::Drop),
+                (PredSource::Prediction("p".into()), false, MissingSensitive::Drop),
+            ] {
+                let sp = spec(&path, pred, weight, missing);
+                let careful = count_with(&sp, Reader::Careful).map_err(|e| e.to_string());
+                let auto = count_with(&sp, Reader::Auto).map_err(|e| e.to_string());
+                assert_eq!(auto, careful, "case {case}:\n{text}");
+                for chunk in [1, 5, 64, CHUNK] {
+                    match count_fast_with(&sp, chunk) {
+                        Ok(Some((cols, acc, sha))) => {
+                            fast_answers += 1;
+                            let fast = Ok(assemble(&sp, &cols, acc, sha));
+                            assert_eq!(fast, careful, "case {case}, blocks of {chunk}:\n{text}");
+                        }
+                        Ok(None) => {}
+                        Err(e) => panic!("case {case}: the fast path failed: {e}"),
+                    }
+                }
+            }
+        }
+        // Not a vacuous test: the fast path answered for many of the files.
+        assert!(fast_answers > 400, "the fast path answered only {fast_answers} times");
+    }
+
     #[test]
     fn quotes_crlf_and_bad_values_fall_back_to_the_careful_path() {
         let dir = tempfile::tempdir().expect("tempdir");
