@@ -1381,7 +1381,7 @@ mod tests {
             r: u64,
             (good, bad): ([&'static str; G], [&'static str; B]),
         ) -> &'static str {
-            if r % 300 == 0 { bad[(r >> 9) as usize % B] } else { good[(r >> 9) as usize % G] }
+            if r.is_multiple_of(300) { bad[(r >> 9) as usize % B] } else { good[(r >> 9) as usize % G] }
         }
         let path = dir.path().join("r.csv");
         let mut fast_answers = 0;
