@@ -408,12 +408,12 @@ fn help_and_docs_name_the_same_flags() {
         .expect("docs");
     // Prose and tables only: code blocks hold CI recipes and console sessions.
     let prose: String = docs.split("```").step_by(2).collect::<Vec<_>>().join("\n");
-    let mut documented = long_flags(&prose);
+    let mut documented = mlsec_cli::args::long_flags(&prose);
     // Cargo's flag, named where the docs say how to build without Parquet support.
     assert!(documented.remove("--no-default-features"), "the docs no longer name cargo's flag: drop this line");
     let out = gate(&["--help"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let mut in_help = long_flags(&String::from_utf8_lossy(&out.stdout));
+    let mut in_help = mlsec_cli::args::long_flags(&String::from_utf8_lossy(&out.stdout));
     assert!(in_help.len() > 30, "{in_help:?}");
     documented.remove("--help");
     in_help.remove("--help");
@@ -422,28 +422,4 @@ fn help_and_docs_name_the_same_flags() {
     let phantom: Vec<_> = documented.difference(&in_help).collect();
     assert!(undocumented.is_empty(), "flags missing from docs/fairness-gate.md: {undocumented:?}");
     assert!(phantom.is_empty(), "docs/fairness-gate.md names flags that do not exist: {phantom:?}");
-}
-
-/// `--long-flag` tokens in a text.
-fn long_flags(text: &str) -> std::collections::BTreeSet<String> {
-    let mut out = std::collections::BTreeSet::new();
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i + 2 < b.len() {
-        let starts = b[i] == b'-'
-            && b[i + 1] == b'-'
-            && b[i + 2].is_ascii_lowercase()
-            && (i == 0 || !b[i - 1].is_ascii_alphanumeric() && b[i - 1] != b'-');
-        if starts {
-            let mut j = i + 2;
-            while j < b.len() && (b[j].is_ascii_lowercase() || b[j] == b'-') {
-                j += 1;
-            }
-            out.insert(text[i..j].trim_end_matches('-').to_owned());
-            i = j;
-        } else {
-            i += 1;
-        }
-    }
-    out
 }

@@ -302,11 +302,11 @@ fn help_and_docs_name_the_same_flags() {
     let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli.md")).expect("docs");
     // Prose and tables only: code blocks quote other tools' flags (`trivy --format sarif`).
     let prose: String = docs.split("```").step_by(2).collect::<Vec<_>>().join("\n");
-    let documented: std::collections::BTreeSet<String> = long_flags(&prose);
+    let documented: std::collections::BTreeSet<String> = mlsec_cli::args::long_flags(&prose);
     let mut in_help = std::collections::BTreeSet::new();
     for sub in ["merge", "gate", "report", "validate", "publish", "scan"] {
         let out = mlsec(d.path()).args([sub, "--help"]).assert().success();
-        in_help.extend(long_flags(&String::from_utf8_lossy(&out.get_output().stdout)));
+        in_help.extend(mlsec_cli::args::long_flags(&String::from_utf8_lossy(&out.get_output().stdout)));
     }
     in_help.remove("--help");
     in_help.remove("--version");
@@ -314,30 +314,6 @@ fn help_and_docs_name_the_same_flags() {
     let phantom: Vec<_> = documented.difference(&in_help).collect();
     assert!(undocumented.is_empty(), "flags missing from docs/cli.md: {undocumented:?}");
     assert!(phantom.is_empty(), "docs/cli.md documents flags that do not exist: {phantom:?}");
-}
-
-/// `--long-flag` tokens in a text (no regex dependency for one pattern).
-fn long_flags(text: &str) -> std::collections::BTreeSet<String> {
-    let mut out = std::collections::BTreeSet::new();
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i + 2 < b.len() {
-        let starts = b[i] == b'-'
-            && b[i + 1] == b'-'
-            && b[i + 2].is_ascii_lowercase()
-            && (i == 0 || !b[i - 1].is_ascii_alphanumeric() && b[i - 1] != b'-');
-        if starts {
-            let mut j = i + 2;
-            while j < b.len() && (b[j].is_ascii_lowercase() || b[j] == b'-') {
-                j += 1;
-            }
-            out.insert(text[i..j].trim_end_matches('-').to_owned());
-            i = j;
-        } else {
-            i += 1;
-        }
-    }
-    out
 }
 
 /// The actions' step outputs come from `mlsec report --github-output`: a suppression counts only
