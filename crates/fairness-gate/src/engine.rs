@@ -627,8 +627,18 @@ pub fn is_parquet(path: &Path) -> bool {
     if matches!(ext.as_deref(), Some("parquet" | "pq")) {
         return true;
     }
+    // Only a regular file is sniffed: reading a pipe (`/dev/stdin`, `<(zcat x.csv.gz)`) would
+    // consume what the CSV reader needs (and Parquet, with its footer at the end, needs a file).
     let mut magic = [0u8; 4];
-    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"PAR1"
+    File::open(path)
+        .and_then(|mut f| {
+            if !f.metadata()?.is_file() {
+                return Err(std::io::ErrorKind::Unsupported.into());
+            }
+            f.read_exact(&mut magic)
+        })
+        .is_ok()
+        && &magic == b"PAR1"
 }
 
 /// Which reader to use (tests compare them; [`count`] picks).
@@ -760,7 +770,12 @@ fn count_fast_with(spec: &InputSpec, chunk: usize) -> Result<Option<(Cols, Acc, 
     let path = &spec.path;
     let io = |source| FairnessError::Io { path: path.clone(), source };
     let mut file = File::open(path).map_err(io)?;
-    let size = file.metadata().map_err(io)?.len();
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        // A pipe cannot be read twice, nor in blocks: the careful path streams it, once.
+        return Ok(None);
+    }
+    let size = meta.len();
     // The header line.
     let mut first = Vec::with_capacity(1 << 16);
     let mut eof = fill(&mut file, &mut first, 1 << 16).map_err(io)?;

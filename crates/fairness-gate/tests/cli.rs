@@ -423,3 +423,40 @@ fn help_and_docs_name_the_same_flags() {
     assert!(undocumented.is_empty(), "flags missing from docs/fairness-gate.md: {undocumented:?}");
     assert!(phantom.is_empty(), "docs/fairness-gate.md names flags that do not exist: {phantom:?}");
 }
+
+/// A pipe (`/dev/stdin`, or `<(zcat predictions.csv.gz)` in a shell) is read once, by the streaming
+/// reader: the same report as the file, input hash included.
+#[cfg(unix)]
+#[test]
+fn a_pipe_gives_the_same_report_as_the_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tmp");
+    let args = ["--label", "label", "--score", "score", "--threshold", "0.5", "--sensitive", "sex", "race"];
+    let file = fixture("basic.csv");
+    let from_file = dir.path().join("file.json");
+    let out = gate(
+        &[&[file.as_str()][..], &args, &["--fail-on", "none", "--json", &from_file.display().to_string()]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let from_pipe = dir.path().join("pipe.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fairness-gate"))
+        .args([&["/dev/stdin"][..], &args, &["--fail-on", "none", "--json", &from_pipe.display().to_string()]].concat())
+        .env_remove("MLSEC_FAIL_ON")
+        .env_remove("MLSEC_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let bytes = std::fs::read(&file).expect("fixture");
+    child.stdin.take().expect("stdin").write_all(&bytes).expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let read = |p: &Path| -> serde_json::Value {
+        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).expect("report")).expect("json");
+        v.as_object_mut().expect("object").remove("input");
+        v
+    };
+    let (a, b) = (read(&from_file), read(&from_pipe));
+    assert!(a["input_sha256"].as_str().is_some_and(|h| h.len() == 64), "{a}");
+    assert_eq!(a, b);
+}
