@@ -42,7 +42,7 @@ struct Cli {
     #[arg(long, value_name = "PATH", env = "MLSEC_BANDIT")]
     bandit: Option<PathBuf>,
 
-    /// Bandit's configuration: YAML or TOML (`[tool.bandit]`) passed with `-c`; `.bandit`/`*.ini`
+    /// Bandit's configuration: YAML or TOML (`[tool.bandit]`) passed with `-c`; `.bandit`/`*.ini`/`*.cfg`
     /// passed with `--ini` [default: `.bandit`, else pyproject.toml with [tool.bandit]]
     #[arg(long = "config", visible_alias = "bandit-config", value_name = "FILE")]
     bandit_config: Option<PathBuf>,

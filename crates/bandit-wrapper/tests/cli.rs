@@ -478,3 +478,25 @@ fn an_output_in_a_missing_directory_is_exit_2_naming_it() {
     assert!(e.contains("no-such-dir") && e.contains("does not exist") && e.contains("hint: create it first"), "{e}");
     assert!(!dir.path().join("no-such-dir").exists());
 }
+
+/// docs/bandit-wrapper.md and `--help` name the same long flags: every flag of `--help` is
+/// documented, and every flag the page names is ours or one of Bandit's (or mlsec's) listed here.
+#[test]
+fn help_and_docs_name_the_same_flags() {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/bandit-wrapper.md")).unwrap();
+    let out = wrapper(&fixtures()).arg("--help").assert().success();
+    let help = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // Flags of other tools named in the page (outside code blocks).
+    let in_docs = [
+        "--gitlab-dir",   // `mlsec report --gitlab-dir`, which turns the SARIF into GitLab's report
+        "--ignore-nosec", // Bandit's: how the wrapper runs it, to keep `# nosec` findings visible
+        "--ini",          // Bandit's: how an INI configuration (`.bandit`) is passed to it
+    ];
+    // Bandit's flags, named in --help's description of how Bandit is run.
+    let in_help = ["--ignore-nosec", "--ini"];
+    if let Err(e) = mlsec_cli::args::docs_match_help("docs/bandit-wrapper.md", &docs, &[&help], &in_docs, &in_help, 10)
+    {
+        panic!("{e}");
+    }
+}

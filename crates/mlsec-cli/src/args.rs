@@ -252,8 +252,64 @@ pub fn long_flags(text: &str) -> std::collections::BTreeSet<String> {
     out
 }
 
+/// For the test each binary has that keeps its docs page and its `--help` in step: the long flags
+/// of the `--help` texts must be exactly those the page (`docs`, read from `page`) names outside its
+/// code blocks (which hold recipes and sessions that quote other tools), less the flags of other
+/// tools that the page names (`foreign_in_docs`) or the help's prose names (`foreign_in_help`).
+/// Every listed foreign flag must still be there, so that the lists cannot rot; more than `min`
+/// flags must remain in the help, so that a broken help text cannot pass. `Err` lists every problem.
+pub fn docs_match_help(
+    page: &str,
+    docs: &str,
+    helps: &[&str],
+    foreign_in_docs: &[&str],
+    foreign_in_help: &[&str],
+    min: usize,
+) -> Result<(), String> {
+    let prose: String = docs.split("```").step_by(2).collect::<Vec<_>>().join("\n");
+    let mut documented = long_flags(&prose);
+    let mut in_help: std::collections::BTreeSet<String> = helps.iter().flat_map(|h| long_flags(h)).collect();
+    let mut problems = Vec::new();
+    for f in foreign_in_docs {
+        if !documented.remove(*f) {
+            problems.push(format!("{page} no longer names {f}: drop it from the list of other tools' flags"));
+        }
+    }
+    for f in foreign_in_help {
+        if !in_help.remove(*f) {
+            problems.push(format!("--help no longer names {f}: drop it from the list of other tools' flags"));
+        }
+    }
+    documented.remove("--help");
+    in_help.remove("--help");
+    in_help.remove("--version");
+    if in_help.len() <= min {
+        problems.push(format!("only {} flags in --help (expected more than {min}): {in_help:?}", in_help.len()));
+    }
+    let undocumented: Vec<_> = in_help.difference(&documented).collect();
+    let phantom: Vec<_> = documented.difference(&in_help).collect();
+    if !undocumented.is_empty() {
+        problems.push(format!("flags missing from {page}: {undocumented:?}"));
+    }
+    if !phantom.is_empty() {
+        problems.push(format!("{page} names flags that do not exist: {phantom:?}"));
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn docs_match_help_reports_each_kind_of_drift() {
+        let help = "  --fail-on <LEVEL>  fail at LEVEL\n  --json  write JSON (like gitleaks --redact)\n  --help";
+        let docs = "Flags: `--fail-on`, `--json`. Unlike trivy's --severity.\n```sh\ntool --not-a-flag\n```";
+        assert_eq!(super::docs_match_help("p.md", docs, &[help], &["--severity"], &["--redact"], 1), Ok(()));
+        let err = super::docs_match_help("p.md", "only `--json` and --bogus", &[help], &["--gone"], &["--redact"], 5)
+            .expect_err("drift");
+        for want in ["no longer names --gone", "only 2 flags", "missing from p.md: [\"--fail-on\"]", "[\"--bogus\"]"] {
+            assert!(err.contains(want), "{want} not in {err}");
+        }
+    }
     #[test]
     fn long_flags_finds_flags_not_dashes_in_words() {
         let got = super::long_flags("use --fail-on high, not x--y or ---z; --json. `--out-dir=DIR` -q --");

@@ -123,3 +123,24 @@ fn help_lists_the_flags() {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
 }
+
+/// docs/model-scan.md and `--help` name the same long flags: every flag of `--help` is documented,
+/// and every flag the page names is ours or one of the other tools' flags listed here.
+#[test]
+fn help_and_docs_name_the_same_flags() {
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/model-scan.md")).unwrap();
+    let out = bin().arg("--help").assert().success();
+    let help = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // Flags of other tools named in the page (outside code blocks).
+    let in_docs = [
+        "--bins", // cargo's, with --release and --target: how the fuzz targets were built
+        "--release",
+        "--target",
+        "--cfg",       // rustc's `--cfg fuzzing`, in the RUSTFLAGS of that build
+        "--local-dir", // huggingface-cli's: `huggingface-cli download … --local-dir`, then scan it
+    ];
+    let in_help: [&str; 0] = [];
+    if let Err(e) = mlsec_cli::args::docs_match_help("docs/model-scan.md", &docs, &[&help], &in_docs, &in_help, 10) {
+        panic!("{e}");
+    }
+}

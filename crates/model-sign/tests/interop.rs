@@ -747,3 +747,29 @@ fn the_fixed_interface_flags_exist_as_written() {
         assert_eq!(code(&o), 2, "{args:?} must be a usage error: {}", text(&o));
     }
 }
+
+/// docs/model-sign.md and `--help` (the top level's, `sign`'s and `verify`'s) name the same long
+/// flags: every flag of the help is documented, and every flag the page names is ours or one of the
+/// other tools' flags listed here.
+#[test]
+fn help_and_docs_name_the_same_flags() {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/model-sign.md")).expect("docs");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut helps = Vec::new();
+    for args in [&["--help"][..], &["sign", "--help"], &["verify", "--help"]] {
+        let out = ours(args, dir.path());
+        assert_eq!(code(&out), 0, "{args:?}: {}", text(&out));
+        helps.push(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    let helps: Vec<&str> = helps.iter().map(String::as_str).collect();
+    // Flags of other tools named in the page (outside code blocks).
+    let in_docs = [
+        "--no-default-features", // cargo's: how to build without the `keyless` feature
+        "--oidc-issuer",         // named to say model-sign has none (no interactive OIDC login)
+        "--public",              // model_signing's `--public_key` (long_flags stops at the `_`)
+    ];
+    if let Err(e) = mlsec_cli::args::docs_match_help("docs/model-sign.md", &docs, &helps, &in_docs, &[], 20) {
+        panic!("{e}");
+    }
+}

@@ -871,3 +871,21 @@ fn a_hub_repo_both_locked_and_named_as_base_model_is_one_component() {
     let res = Command::new(tool("pyspdxtools")).arg("-i").arg(&spdx).output().expect("pyspdxtools");
     assert!(res.status.success(), "{}{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
 }
+
+/// docs/sbom.md and `--help` name the same long flags: every flag of `--help` is documented, and
+/// every flag the page names is ours or one of the other tools' flags listed here.
+#[test]
+fn help_and_docs_name_the_same_flags() {
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/sbom.md")).unwrap();
+    let help = String::from_utf8_lossy(&run_ok(&["--help"]).stdout).into_owned();
+    // Flags of other tools named in the page (outside code blocks).
+    let in_docs = [
+        "--hash",      // pip's: requirement hashes (`--hash=alg:hex`) read from requirements files
+        "--index-url", // pip's: an option line of requirements files, skipped
+    ];
+    // pip's `--hash`, named in --help's description ("--hash kept").
+    let in_help = ["--hash"];
+    if let Err(e) = mlsec_cli::args::docs_match_help("docs/sbom.md", &docs, &[&help], &in_docs, &in_help, 10) {
+        panic!("{e}");
+    }
+}

@@ -244,3 +244,28 @@ fn gitleaksignore_entries_suppress_by_path_line_or_content_fingerprint() {
     }
     std::fs::remove_file(out).unwrap();
 }
+
+/// docs/secret-scan.md and `--help` name the same long flags: every flag of `--help` is documented,
+/// and every flag the page names is ours or one of the other tools' flags listed here.
+#[test]
+fn help_and_docs_name_the_same_flags() {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/secret-scan.md")).unwrap();
+    let out = bin().arg("--help").assert().success();
+    let help = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // Flags of other tools named in the page (outside code blocks).
+    let in_docs = [
+        "--example",          // cargo's: `cargo run --example export_rule_examples` (accuracy bench)
+        "--filter",           // git's: partial clones (`--filter=blob:none`) whose missing blobs are skipped
+        "--gitlab-dir",       // `mlsec report --gitlab-dir`, which turns the SARIF into GitLab's report
+        "--max-decode-depth", // gitleaks': the decoding secret-scan does not do
+        "--redact",           // gitleaks': its redacted JSON reports, accepted as --baseline
+        "--report-format",    // gitleaks': `--report-format json`, the reports accepted as --baseline
+        "--reverse",          // git's `--reverse --topo-order`: the order --history visits commits in
+        "--topo-order",
+    ];
+    let in_help: [&str; 0] = [];
+    if let Err(e) = mlsec_cli::args::docs_match_help("docs/secret-scan.md", &docs, &[&help], &in_docs, &in_help, 15) {
+        panic!("{e}");
+    }
+}

@@ -487,3 +487,28 @@ fn mlsec_toml_suppress_entries_apply_as_in_mlsec_gate() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("mlsec.toml:2:8: invalid value for `path`"), "{}", stderr(&o));
 }
+
+/// docs/trivy-wrapper.md and `--help` name the same long flags: every flag of `--help` is
+/// documented, and every flag the page names is ours or one of Trivy's (or mlsec's) listed here.
+#[test]
+fn help_and_docs_name_the_same_flags() {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/trivy-wrapper.md")).unwrap();
+    let out = Command::cargo_bin("trivy-wrapper").unwrap().arg("--help").assert().success();
+    let help = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // Flags of other tools named in the page (outside code blocks).
+    let in_docs = [
+        "--exit-code",       // Trivy's: not passed, so Trivy's exit code means error or not
+        "--format",          // Trivy's: `--format json`, how the wrapper runs it
+        "--gitlab-dir",      // `mlsec report --gitlab-dir`, which turns the SARIF into GitLab's report
+        "--severity",        // Trivy's: not passed, so the report lists every severity
+        "--show-suppressed", // Trivy's: set in trivy.yaml, it adds entries the wrapper keeps visible
+        "--skip-db-update",  // Trivy's: passed when the cached DB is fresh (see --no-skip-fresh-db)
+        "--version",         // `trivy --version`: where the wrapper reads Trivy's version
+    ];
+    // Trivy's flags, named in --help's description of how Trivy is run.
+    let in_help = ["--format", "--exit-code"];
+    if let Err(e) = mlsec_cli::args::docs_match_help("docs/trivy-wrapper.md", &docs, &[&help], &in_docs, &in_help, 15) {
+        panic!("{e}");
+    }
+}
