@@ -72,12 +72,13 @@ struct Global {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
 
-    /// Print more on stderr; repeat for more detail (-vv)
+    /// Print more on stderr where the tool has more to say (`mlsec scan`: each tool's stderr;
+    /// secret-scan: masked snippets); elsewhere accepted and the same as the default
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
 
-    /// When to colour terminal output: `auto` colours a terminal unless NO_COLOR is set
-    /// [default: auto]
+    /// When to colour terminal output (accepted by every mlsec binary; none colours its output
+    /// yet; `auto` would colour a terminal unless NO_COLOR is set) [default: auto]
     #[arg(long, value_name = "WHEN", value_enum, global = true)]
     // Accepted as in every mlsec binary; this wrapper's stderr summary is plain text.
     #[allow(dead_code)]
