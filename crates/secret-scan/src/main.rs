@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Parser;
 use mlsec_cli::{Config, ExitStatus, GateArgs, GateSettings, GlobalArgs, HintExt, Verbosity};
-use mlsec_findings::gate::{self, GatePolicy, Verdict};
+use mlsec_findings::gate::{self, GatePolicy};
 use mlsec_findings::{baseline, sarif};
 
 /// Find credentials (cloud, VCS, payment, database and ML-platform keys) in a working tree or in
@@ -261,13 +261,7 @@ fn run(cli: &Cli, matches: &clap::ArgMatches) -> Result<ExitStatus> {
     if cli.global.verbosity() >= Verbosity::Normal {
         summary(&report, &outcome, cli.global.verbosity())?;
     }
-    let failed = match outcome.verdict {
-        Verdict::ToolError => return Ok(ExitStatus::Error),
-        Verdict::Fail => true,
-        Verdict::Pass => false,
-    };
-    let at_or_above = if failed { u64::try_from(outcome.at_or_above).unwrap_or(u64::MAX) } else { 0 };
-    Ok(gate_settings.exit_status(at_or_above))
+    Ok(mlsec_cli::gating::exit_status(outcome.verdict, &gate_settings))
 }
 
 /// The human summary on stderr: never a secret (snippets are already masked).
