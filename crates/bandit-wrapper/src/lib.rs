@@ -374,21 +374,6 @@ impl Sources {
     }
 }
 
-/// `path` without `.` and `..` components, resolved lexically (no file system access: the file
-/// may be gone, and a symlink is named as Bandit named it).
-fn lexical(path: &Path) -> PathBuf {
-    path.components().fold(PathBuf::new(), |mut acc, c| {
-        match c {
-            std::path::Component::ParentDir => {
-                acc.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => acc.push(other),
-        }
-        acc
-    })
-}
-
 /// Where a file Bandit names is, for the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FilePlace {
@@ -407,9 +392,9 @@ pub fn place(workdir: &Path, file: &str) -> FilePlace {
         return FilePlace::Repo(normalise_path(file));
     }
     let workdir = std::path::absolute(workdir).unwrap_or_else(|_| workdir.to_path_buf());
-    let abs = lexical(&workdir.join(p));
+    let abs = mlsec_findings::model::lexical(&workdir.join(p));
     // The working directory as given, then resolved (a temp dir reached through a symlink).
-    let bases = [Some(lexical(&workdir)), workdir.canonicalize().ok()];
+    let bases = [Some(mlsec_findings::model::lexical(&workdir)), workdir.canonicalize().ok()];
     for base in bases.iter().flatten() {
         if let Ok(rel) = abs.strip_prefix(base)
             && !rel.as_os_str().is_empty()

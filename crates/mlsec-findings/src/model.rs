@@ -389,6 +389,34 @@ impl Location {
         }
     }
 
+    /// A local file named as the user gave it (a model path on the command line): a repository file
+    /// location when `path` is relative without climbing out (`../x`) or, resolved, under the
+    /// working directory; else an absolute, percent-encoded `file://` artifact of `logical_kind`.
+    pub fn local_file(path: &str, logical_kind: &str) -> Location {
+        let p = std::path::Path::new(path);
+        let climbs = p.components().any(|c| matches!(c, std::path::Component::ParentDir));
+        if p.is_relative() && !climbs {
+            return Location::file(path, None);
+        }
+        let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let normalised = lexical(&abs);
+        if let Some(rel) =
+            std::env::current_dir().ok().and_then(|cwd| normalised.strip_prefix(cwd).ok().map(|r| r.to_owned()))
+        {
+            return Location::file(rel.to_string_lossy(), None);
+        }
+        // Hand-written percent-encoding: a few lines, no URL crate for one use.
+        let mut uri = String::from("file://");
+        for b in normalised.to_string_lossy().bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                uri.push(char::from(b));
+            } else {
+                uri.push_str(&format!("%{b:02X}"));
+            }
+        }
+        Location::artifact(uri, logical_kind)
+    }
+
     /// Whether this is a file of the repository.
     pub fn is_repo_file(&self) -> bool {
         self.uri_base.as_deref() == Some(crate::sarif::SRCROOT)
@@ -401,6 +429,21 @@ impl Location {
             None => self.uri.clone(),
         }
     }
+}
+
+/// `path` without `.` and `..` components, resolved lexically (no file system access: the file may
+/// be gone, and a symlink keeps the name it was given).
+pub fn lexical(path: &std::path::Path) -> std::path::PathBuf {
+    path.components().fold(std::path::PathBuf::new(), |mut acc, c| {
+        match c {
+            std::path::Component::ParentDir => {
+                acc.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => acc.push(other),
+        }
+        acc
+    })
 }
 
 /// Repo-relative, forward slashes, no leading `./`.
@@ -593,5 +636,26 @@ impl BaselineState {
             BaselineState::Updated => "updated",
             BaselineState::Absent => "absent",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_files_are_repo_relative_when_they_can_be() {
+        let rel = Location::local_file("./models/a.bin", "model-file");
+        assert!(rel.is_repo_file());
+        assert_eq!(rel.uri, "models/a.bin");
+        let cwd = std::env::current_dir().expect("cwd");
+        let inside = Location::local_file(&cwd.join("models/../models/b.bin").to_string_lossy(), "model-file");
+        assert!(inside.is_repo_file());
+        assert_eq!(inside.uri, "models/b.bin");
+        let outside = Location::local_file("/definitely-not-the-cwd/x y/c.bin", "model-file");
+        assert!(!outside.is_repo_file());
+        assert_eq!(outside.uri, "file:///definitely-not-the-cwd/x%20y/c.bin");
+        assert_eq!(outside.logical[0].kind.as_deref(), Some("model-file"));
+        assert_eq!(lexical(std::path::Path::new("/a/./b/../c")), std::path::PathBuf::from("/a/c"));
     }
 }

@@ -380,37 +380,7 @@ fn finding(path: &str, i: &Issue) -> Finding {
     f
 }
 
-/// A repo-relative file location when `path` is relative or under the working directory, else a
-/// `file://` artifact location (as model-sign does).
+/// Where a model path given on the command line is, for a finding (repo-relative when it can be).
 fn location(path: &str) -> Location {
-    let p = Path::new(path);
-    let climbs = p.components().any(|c| matches!(c, std::path::Component::ParentDir));
-    if p.is_relative() && !climbs {
-        return Location::file(path, None);
-    }
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let normalised: PathBuf = abs.components().fold(PathBuf::new(), |mut acc, c| {
-        match c {
-            std::path::Component::ParentDir => {
-                acc.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => acc.push(other),
-        }
-        acc
-    });
-    if let Some(rel) =
-        std::env::current_dir().ok().and_then(|cwd| normalised.strip_prefix(cwd).ok().map(Path::to_path_buf))
-    {
-        return Location::file(rel.to_string_lossy(), None);
-    }
-    let mut uri = String::from("file://");
-    for b in normalised.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            uri.push(char::from(b));
-        } else {
-            uri.push_str(&format!("%{b:02X}"));
-        }
-    }
-    Location::artifact(uri, "model-file")
+    Location::local_file(path, "model-file")
 }

@@ -664,42 +664,9 @@ fn compare(expected: &[Resource], actual: &[Resource]) -> Vec<FileResult> {
     out
 }
 
-/// A repo-relative file location when `path` is relative or under the working directory, else an
-/// artifact location.
+/// Where a model path given on the command line is, for a finding (repo-relative when it can be).
 fn location(path: &str) -> Location {
-    let p = Path::new(path);
-    // A relative path that climbs out of the working directory (`../models/x`) is not
-    // repo-relative: resolve it and treat it like an absolute one.
-    let climbs = p.components().any(|c| matches!(c, std::path::Component::ParentDir));
-    if p.is_relative() && !climbs {
-        return Location::file(path, None);
-    }
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let normalised: std::path::PathBuf = abs.components().fold(std::path::PathBuf::new(), |mut acc, c| {
-        match c {
-            std::path::Component::ParentDir => {
-                acc.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => acc.push(other),
-        }
-        acc
-    });
-    let p = normalised.as_path();
-    let path = &*p.to_string_lossy();
-    if let Some(rel) = std::env::current_dir().ok().and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf)) {
-        return Location::file(rel.to_string_lossy(), None);
-    }
-    // Outside the checkout: an absolute `file://` URI (percent-encoded; hand-written, a few lines).
-    let mut uri = String::from("file://");
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            uri.push(char::from(b));
-        } else {
-            uri.push_str(&format!("%{b:02X}"));
-        }
-    }
-    Location::artifact(uri, "model-file")
+    Location::local_file(path, "model-file")
 }
 
 /// The SARIF run for a verification: one finding per problem, in the provenance category.
