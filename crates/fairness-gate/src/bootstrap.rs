@@ -182,6 +182,18 @@ pub fn intervals(
 mod tests {
     use super::*;
 
+    /// Counts of one grouping `g` with groups `A` and `B` (2,000 rows, as the tests draw).
+    fn two_groups(a: Cells, b: Cells) -> Counts {
+        let groups = vec![(vec!["A".to_owned()], a), (vec!["B".to_owned()], b)];
+        Counts {
+            overall: crate::engine::sum(groups.iter().map(|(_, c)| c)),
+            groupings: vec![GroupingCounts { columns: vec!["g".into()], groups, empty_intersections: Vec::new() }],
+            rows_read: 2_000,
+            rows_dropped_missing: 0,
+            input_sha256: String::new(),
+        }
+    }
+
     #[test]
     fn multinomial_draws_keep_the_total_and_empty_cells_stay_empty() {
         let mut rng = Pcg64::seed_from_u64(1);
@@ -206,15 +218,7 @@ mod tests {
         let (mut covered, trials) = (0, 150);
         for _ in 0..trials {
             multinomial_of(&mut rng, &population, 2_000, &mut draw);
-            let groups =
-                vec![(vec!["A".to_owned()], cells_from(&draw[..4])), (vec!["B".to_owned()], cells_from(&draw[4..]))];
-            let counts = Counts {
-                overall: crate::engine::sum(groups.iter().map(|(_, c)| c)),
-                groupings: vec![GroupingCounts { columns: vec!["g".into()], groups, empty_intersections: Vec::new() }],
-                rows_read: 2_000,
-                rows_dropped_missing: 0,
-                input_sha256: String::new(),
-            };
+            let counts = two_groups(cells_from(&draw[..4]), cells_from(&draw[4..]));
             let names: Vec<String> = metrics::compute(&counts, &Policy::default(), None)[0]
                 .fairlearn
                 .iter()
@@ -254,14 +258,7 @@ mod tests {
                 let w = std::array::from_fn(|i| (0..n[i]).map(|_| mean[4 * g + i] * jitter.sample(rng)).sum());
                 Cells { n, w }
             };
-            let groups = vec![(vec!["A".to_owned()], cell(0, &mut rng)), (vec!["B".to_owned()], cell(1, &mut rng))];
-            let counts = Counts {
-                overall: crate::engine::sum(groups.iter().map(|(_, c)| c)),
-                groupings: vec![GroupingCounts { columns: vec!["g".into()], groups, empty_intersections: Vec::new() }],
-                rows_read: 2_000,
-                rows_dropped_missing: 0,
-                input_sha256: String::new(),
-            };
+            let counts = two_groups(cell(0, &mut rng), cell(1, &mut rng));
             let m = &metrics::compute(&counts, &Policy::default(), None)[0].fairlearn;
             let dpd = m.iter().position(|m| m.metric == "demographic_parity_difference").expect("dpd");
             let (cis, _) = intervals(&counts, &Policy::default(), None, &b);

@@ -136,6 +136,7 @@ impl Col {
             def: &mut Vec<i16>,
             vals: &mut Vec<T::T>,
         ) -> parquet::errors::Result<usize> {
+            vals.clear();
             let mut got = 0;
             while got < want {
                 let (records, _, _) = r.read_records(want - got, Some(def), None, vals)?;
@@ -151,34 +152,13 @@ impl Col {
         let def = &mut self.def;
         let Some(reader) = self.reader.as_mut() else { return Ok(0) };
         match (reader, &mut self.vals) {
-            (ColumnReader::BoolColumnReader(r), Vals::Bool(v)) => {
-                v.clear();
-                fill(r, want, def, v)
-            }
-            (ColumnReader::Int32ColumnReader(r), Vals::I32(v)) => {
-                v.clear();
-                fill(r, want, def, v)
-            }
-            (ColumnReader::Int64ColumnReader(r), Vals::I64(v)) => {
-                v.clear();
-                fill(r, want, def, v)
-            }
-            (ColumnReader::FloatColumnReader(r), Vals::F32(v)) => {
-                v.clear();
-                fill(r, want, def, v)
-            }
-            (ColumnReader::DoubleColumnReader(r), Vals::F64(v)) => {
-                v.clear();
-                fill(r, want, def, v)
-            }
-            (ColumnReader::ByteArrayColumnReader(r), Vals::Bytes(v)) => {
-                v.clear();
-                fill(r, want, def, v)
-            }
-            (ColumnReader::FixedLenByteArrayColumnReader(r), Vals::Fixed(v)) => {
-                v.clear();
-                fill(r, want, def, v)
-            }
+            (ColumnReader::BoolColumnReader(r), Vals::Bool(v)) => fill(r, want, def, v),
+            (ColumnReader::Int32ColumnReader(r), Vals::I32(v)) => fill(r, want, def, v),
+            (ColumnReader::Int64ColumnReader(r), Vals::I64(v)) => fill(r, want, def, v),
+            (ColumnReader::FloatColumnReader(r), Vals::F32(v)) => fill(r, want, def, v),
+            (ColumnReader::DoubleColumnReader(r), Vals::F64(v)) => fill(r, want, def, v),
+            (ColumnReader::ByteArrayColumnReader(r), Vals::Bytes(v)) => fill(r, want, def, v),
+            (ColumnReader::FixedLenByteArrayColumnReader(r), Vals::Fixed(v)) => fill(r, want, def, v),
             _ => Err(parquet::errors::ParquetError::General("column reader of an unexpected type".into())),
         }
     }
