@@ -417,6 +417,17 @@ impl Location {
         Location::artifact(uri, logical_kind)
     }
 
+    /// Whether any region field (lines, columns, byte offset, snippet) is set: SARIF then gets a
+    /// `region`.
+    pub fn has_region(&self) -> bool {
+        self.start_line.is_some()
+            || self.start_column.is_some()
+            || self.end_line.is_some()
+            || self.end_column.is_some()
+            || self.byte_offset.is_some()
+            || self.snippet.is_some()
+    }
+
     /// Whether this is a file of the repository.
     pub fn is_repo_file(&self) -> bool {
         self.uri_base.as_deref() == Some(crate::sarif::SRCROOT)

@@ -218,12 +218,7 @@ fn run_to_sarif(run: &Run) -> s::Run {
 }
 
 fn location_to_sarif(l: &Location, category: Category) -> s::Location {
-    let has_region = l.start_line.is_some()
-        || l.start_column.is_some()
-        || l.end_line.is_some()
-        || l.end_column.is_some()
-        || l.byte_offset.is_some()
-        || l.snippet.is_some();
+    let has_region = l.has_region();
     s::Location {
         physical_location: Some(s::PhysicalLocation {
             artifact_location: Some(s::ArtifactLocation {

@@ -635,13 +635,7 @@ impl Serialize for LocationOut<'_> {
                 let l = self.0;
                 let mut m = s.serialize_map(None)?;
                 m.serialize_entry("artifactLocation", &Artifact(l))?;
-                let has_region = l.start_line.is_some()
-                    || l.start_column.is_some()
-                    || l.end_line.is_some()
-                    || l.end_column.is_some()
-                    || l.byte_offset.is_some()
-                    || l.snippet.is_some();
-                if has_region {
+                if l.has_region() {
                     m.serialize_entry("region", &Region(l, self.1))?;
                 }
                 m.end()
